@@ -1,0 +1,110 @@
+"""Embedded PostgreSQL for machines without a server.
+
+When ``DATABASE_URL`` is unset the project runs a real PostgreSQL from the ``pgserver`` wheel.
+Development data lives in ``.pgdata/`` inside the checkout (git-ignored); a pytest run gets its own
+throwaway folder under the system temp directory so tests never touch development data. pgserver
+shares one postmaster between every process that asks for the same folder and stops it when the last
+of them exits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_NAME = "publishing"
+
+_server: Any = None
+
+
+def data_dir() -> tuple[Path, str]:
+    """Return (folder, cleanup mode) for the current process."""
+    explicit = os.environ.get("EMBEDDED_PG_DIR")
+    if explicit:
+        return Path(explicit), "stop"
+    if os.environ.get("PYTEST_VERSION"):  # set by pytest >= 8.2 for the whole session
+        digest = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]
+        return Path(tempfile.gettempdir()) / f"publishing-pgtest-{digest}", "delete"
+    return BASE_DIR / ".pgdata", "stop"
+
+
+def database_settings() -> dict[str, Any]:
+    """Start (or join) the embedded server and return a Django DATABASES entry for it."""
+    global _server
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: only needed without DATABASE_URL
+
+    folder, cleanup_mode = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if _server is None:
+        _forget_dead_handles(folder)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _server = pgserver.get_server(folder, cleanup_mode=cleanup_mode)
+        # DATABASE_NAME is a module constant, not input.
+        _exit_cleanly_on_sigterm()
+        exists = _server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
+        if "(1 row)" not in exists:
+            _server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    info = _server.get_postmaster_info()
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": DATABASE_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(info.socket_dir) if info.socket_dir else info.hostname,
+        "PORT": str(info.port or ""),
+    }
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit so pgserver's exit hook stops the server we share."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def _forget_dead_handles(folder: Path) -> None:
+    """Drop pids of processes that died without cleaning up (SIGKILL) from pgserver's handle list.
+
+    pgserver stops the server when the last process holding a handle exits; a stale pid would keep
+    it running forever.
+    """
+    import psutil
+
+    handles = folder / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def stop() -> None:
+    """Stop the development server in ``.pgdata`` if one is running (``make db-stop``)."""
+    import pgserver
+
+    folder, _ = data_dir()
+    if not (folder / "postmaster.pid").exists():
+        print(f"No embedded PostgreSQL is running in {folder}.")  # noqa: T201
+        return
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    (folder / ".handle_pids.json").write_text(json.dumps([os.getpid()]))
+    server.cleanup()
+    print(f"Stopped the embedded PostgreSQL in {folder}.")  # noqa: T201
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["stop"]:
+    stop()

@@ -1,0 +1,115 @@
+"""OpenAPI helpers: success/error envelopes and error responses for drf-spectacular."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ERROR_DESCRIPTIONS = {
+    400: "VALIDATION_FAILED: the request is malformed; `details.fields` names each bad field.",
+    401: "UNAUTHORIZED: missing, invalid, expired or revoked credentials.",
+    403: "FORBIDDEN: your role does not allow this.",
+    404: "NOT_FOUND: no such object in your organizations.",
+    409: "INVALID_STATUS or CONFLICT: the current state forbids this.",
+    410: "LISTING_UNAVAILABLE: the listing is no longer available.",
+    412: "PRECONDITION_FAILED: `If-Match` does not match the current ETag.",
+    422: "VALIDATION_FAILED (semantic) or IDEMPOTENCY_KEY_REUSED.",
+    429: "RATE_LIMITED: slow down; see `Retry-After`.",
+    503: "SERVICE_UNAVAILABLE: the database is unavailable or a query timed out.",
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable error code, e.g. VALIDATION_FAILED.")
+    message = serializers.CharField()
+    details = serializers.DictField(required=False, help_text="Structured details, per code.")
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    success = serializers.BooleanField(default=False)
+    error = ErrorSerializer()
+
+
+class ContentErrorEnvelopeSerializer(serializers.Serializer):
+    error = ErrorSerializer()
+
+
+def errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Error responses of the ``/api/`` family for ``@extend_schema(responses=...)``."""
+    return {
+        s: OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS.get(s, ""))
+        for s in statuses
+    }
+
+
+def content_errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Error responses of the ``/v1/`` content family."""
+    return {
+        s: OpenApiResponse(
+            ContentErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS.get(s, "")
+        )
+        for s in statuses
+    }
+
+
+@cache
+def enveloped(serializer_class: type[serializers.BaseSerializer], many: bool = False):
+    """A serializer describing ``{"success": true, "data": <serializer_class>}``."""
+    base = serializer_class.__name__.removesuffix("Serializer")
+    name = f"{base}{'List' if many else ''}Envelope"
+    return inline_serializer(
+        name=name,
+        fields={
+            "success": serializers.BooleanField(default=True),
+            "data": serializer_class(many=many),
+        },
+    )
+
+
+@cache
+def paged(serializer_class: type[serializers.BaseSerializer]):
+    """``{"success": true, "data": {"items": [...], "pagination": {...}}}``."""
+    base = serializer_class.__name__.removesuffix("Serializer")
+    return inline_serializer(
+        name=f"{base}PageEnvelope",
+        fields={
+            "success": serializers.BooleanField(default=True),
+            "data": inline_serializer(
+                name=f"{base}Page",
+                fields={"items": serializer_class(many=True), "pagination": PaginationSerializer()},
+            ),
+        },
+    )
+
+
+class PaginationSerializer(serializers.Serializer):
+    page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField()
+    pages = serializers.IntegerField()
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter("limit", int, description="Items per page, 1-100 (default 20)."),
+]
+
+
+class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "config.authentication.APIKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Organization API key (`pk_…`) as `Authorization: Bearer <key>`.",
+        }
+
+
+class BearerJWTScheme(SimpleJWTScheme):
+    target_class = "config.authentication.BearerJWTAuthentication"

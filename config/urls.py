@@ -1,0 +1,21 @@
+"""Root URLs: the admin, the ``/api/`` family, the ``/v1/`` content API and the API docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/", include("publishing.urls")),
+    path("api/", include("marketplace.urls")),
+    path("v1/", include("contenttypes_app.urls")),
+    path("", views.index, name="index"),
+]
+
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

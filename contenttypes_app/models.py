@@ -1,0 +1,1 @@
+"""Content type models — see the content types issue."""

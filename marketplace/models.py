@@ -1,0 +1,1 @@
+"""Marketplace models (listings, acquisitions, reports) — see the marketplace issues."""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PublishingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "publishing"
+    verbose_name = "Publishing: organizations, prompts and templates"
+
+    def ready(self) -> None:
+        # Registers the drf-spectacular extension for API-key authentication.
+        import config.schema  # noqa: F401
