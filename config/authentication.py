@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 API_KEY_PREFIX = "pk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -63,7 +64,33 @@ class APIKeyAuthentication(BaseAuthentication):
 
 
 class BearerJWTAuthentication(JWTAuthentication):
-    """simplejwt's authentication, with one clear message for any bad token."""
+    """simplejwt's authentication, with one clear message for any bad token.
+
+    The user is loaded together with their memberships in one query, so resolving the acting
+    organization (``publishing.tenancy.actor_from_request``) costs nothing more.
+    """
+
+    def get_user(self, validated_token):
+        from publishing.models import Membership
+
+        user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
+        if user_id is None:
+            raise AuthenticationFailed("Token is invalid or expired.")
+        memberships = list(
+            Membership.objects.select_related("user", "organization")
+            .filter(user_id=user_id)
+            .order_by("created_at", "id")
+        )
+        if not memberships:
+            user = super().get_user(validated_token)
+        else:
+            user = memberships[0].user
+            if not user.is_active:
+                raise AuthenticationFailed("User is inactive.")
+            for membership in memberships:
+                membership.user = user
+        user._memberships = memberships
+        return user
 
     def authenticate(self, request):
         try:

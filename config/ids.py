@@ -36,3 +36,12 @@ class ObjectIdField(models.CharField):
         kwargs.pop("max_length", None)
         kwargs.pop("editable", None)
         return name, path, args, kwargs
+
+
+def validate_object_id(value: object, field: str = "id") -> str:
+    """Return ``value`` if it is an ObjectId, else raise 400 ``VALIDATION_FAILED`` for ``field``."""
+    from config.errors import ValidationFailedError
+
+    if not is_object_id(value):
+        raise ValidationFailedError.for_fields({field: "Must be a 24-character lowercase hex id."})
+    return value  # type: ignore[return-value]

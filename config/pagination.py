@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.db.models import Count, Window
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
@@ -52,11 +53,14 @@ class EnvelopePagination(BasePagination):
         self.limit = parse_positive_int(
             request.query_params.get("limit"), "limit", self.default_limit, MAX_LIMIT
         )
-        self.total = queryset.count()
         offset = (self.page - 1) * self.limit
-        if offset >= self.total:
-            return []
-        return list(queryset[offset : offset + self.limit])
+        # One query for the page and the total: COUNT(*) OVER () is computed before LIMIT.
+        rows = list(queryset.annotate(_page_total=Window(Count("*")))[offset : offset + self.limit])
+        if rows:
+            self.total = rows[0]._page_total
+        else:
+            self.total = queryset.count() if offset else 0
+        return rows
 
     def pagination_data(self) -> dict[str, int]:
         pages = math.ceil(self.total / self.limit) if self.total else 0

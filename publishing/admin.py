@@ -8,7 +8,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from publishing import services
-from publishing.models import APIKey, AuditEvent, Membership, Organization, User
+from publishing.models import (
+    APIKey,
+    AuditEvent,
+    Membership,
+    Organization,
+    Prompt,
+    PromptVersion,
+    Template,
+    TemplateVersion,
+    User,
+)
 
 
 @admin.register(User)
@@ -125,3 +135,82 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class VersionInline(admin.TabularInline):
+    """Versions are immutable: shown, never edited, added or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ["-number"]
+    fields = ["number", "source", "label", "name", "author", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class PromptVersionInline(VersionInline):
+    model = PromptVersion
+
+
+class TemplateVersionInline(VersionInline):
+    model = TemplateVersion
+
+
+class ItemAdmin(admin.ModelAdmin):
+    """Read-only view of prompts and templates, with their versions."""
+
+    list_display = ["name", "organization", "owner", "latest_version", "updated_at"]
+    list_filter = ["organization", "content_hidden"]
+    search_fields = ["id", "name", "owner__email", "organization__name", "organization__slug"]
+    list_select_related = ["organization", "owner"]
+    autocomplete_fields = ["organization", "owner"]
+    readonly_fields = [
+        "id",
+        "variables",
+        "revision",
+        "latest_version",
+        "content_hash",
+        "latest_version_hash",
+        "copied_from_listing",
+        "copied_from_organization_name",
+        "copied_from_name",
+        "created_at",
+        "updated_at",
+    ]
+    date_hierarchy = "updated_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # items are created through the API, by their organizations
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # staff read customer content here; they do not rewrite it
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # deletion goes through the API's rules (no active listings)
+
+
+@admin.register(Prompt)
+class PromptAdmin(ItemAdmin):
+    inlines = [PromptVersionInline]
+
+
+@admin.register(Template)
+class TemplateAdmin(ItemAdmin):
+    list_display = [
+        "name",
+        "type",
+        "category",
+        "organization",
+        "owner",
+        "latest_version",
+        "updated_at",
+    ]
+    list_filter = ["type", "organization", "content_hidden"]
+    search_fields = [*ItemAdmin.search_fields, "category"]
+    inlines = [TemplateVersionInline]

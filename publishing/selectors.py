@@ -1,10 +1,21 @@
-"""Reads for identity and tenancy."""
+"""Reads for identity, tenancy and items."""
 
 from __future__ import annotations
 
 from django.db.models import F, QuerySet
 
-from publishing.models import APIKey, Membership, Organization, User
+from config.errors import NotFoundError
+from config.ids import validate_object_id
+from publishing.errors import VersionNotFoundError
+from publishing.models import (
+    ITEM_MODELS,
+    APIKey,
+    ItemVersion,
+    Membership,
+    Organization,
+    PublishableItem,
+    User,
+)
 from publishing.tenancy import Actor
 
 
@@ -31,3 +42,29 @@ def api_key_list(*, actor: Actor) -> QuerySet[APIKey]:
         .select_related("created_by")
         .order_by("-created_at")
     )
+
+
+def item_queryset(*, actor: Actor, kind: str) -> QuerySet[PublishableItem]:
+    """Items of the actor's organization (the base of every item read)."""
+    return ITEM_MODELS[kind].objects.filter(organization=actor.organization).select_related("owner")
+
+
+def item_get(*, actor: Actor, kind: str, item_id: str) -> PublishableItem:
+    validate_object_id(item_id)
+    item = item_queryset(actor=actor, kind=kind).filter(pk=item_id).first()
+    if item is None:
+        raise NotFoundError(f"{kind.capitalize()} not found.")
+    return item
+
+
+def item_version_list(*, item: PublishableItem) -> QuerySet[ItemVersion]:
+    return item.versions.select_related("author").order_by("-number")
+
+
+def item_version_get(*, item: PublishableItem, number: int) -> ItemVersion:
+    version = item.versions.select_related("author").filter(number=number).first()
+    if version is None:
+        raise VersionNotFoundError(
+            details={"requestedVersion": number, "latestVersion": item.latest_version or None}
+        )
+    return version

@@ -73,16 +73,26 @@ def actor_from_request(request, organization_id: str | uuid.UUID | None = None) 
             raise NotFoundError("Organization not found.")
         actor = Actor(key.created_by, key.organization, key.role, key, request_id)
     else:
-        memberships = Membership.objects.select_related("organization").filter(user=request.user)
-        if wanted is not None:
-            membership = memberships.filter(organization_id=wanted).first()
-            if membership is None:
-                raise NotFoundError("Organization not found.")
-        else:
-            membership = memberships.order_by("created_at", "id").first()
-            if membership is None:
-                raise ForbiddenError("You are not a member of any organization.")
+        membership = _pick_membership(request.user, wanted)
         actor = Actor(request.user, membership.organization, membership.role, None, request_id)
     if field == ORGANIZATION_HEADER:
         request._actor = actor
     return actor
+
+
+def _pick_membership(user: User, wanted: uuid.UUID | None) -> Membership:
+    """The membership for ``wanted`` (404 if none) or the oldest one (403 if none at all)."""
+    loaded = getattr(user, "_memberships", None)  # preloaded by BearerJWTAuthentication
+    if loaded is not None:
+        candidates = [m for m in loaded if wanted is None or m.organization_id == wanted]
+        membership = candidates[0] if candidates else None
+    else:
+        queryset = Membership.objects.select_related("organization").filter(user=user)
+        if wanted is not None:
+            queryset = queryset.filter(organization_id=wanted)
+        membership = queryset.order_by("created_at", "id").first()
+    if membership is None:
+        if wanted is not None:
+            raise NotFoundError("Organization not found.")
+        raise ForbiddenError("You are not a member of any organization.")
+    return membership

@@ -1,6 +1,11 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from publishing.api import views
+from publishing.api import item_views, views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("prompts", item_views.PromptViewSet, basename="prompt")
+router.register("templates", item_views.TemplateViewSet, basename="template")
 
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
@@ -35,4 +40,5 @@ urlpatterns = [
         views.APIKeyDetailView.as_view(),
         name="apikey-detail",
     ),
+    *router.urls,
 ]

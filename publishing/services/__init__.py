@@ -1,0 +1,43 @@
+"""Every write of the publishing app, one function per use case (see CONVENTIONS.md)."""
+
+from publishing.services.accounts import (
+    api_key_create,
+    api_key_revoke,
+    audit_event,
+    audit_record,
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    organization_create,
+    organization_update,
+    user_register,
+)
+from publishing.services.items import (
+    item_checkpoint,
+    item_create,
+    item_delete,
+    item_lock,
+    item_restore,
+    item_snapshot_version,
+    item_update,
+)
+
+__all__ = [
+    "api_key_create",
+    "api_key_revoke",
+    "audit_event",
+    "audit_record",
+    "item_checkpoint",
+    "item_create",
+    "item_delete",
+    "item_lock",
+    "item_restore",
+    "item_snapshot_version",
+    "item_update",
+    "membership_add",
+    "membership_change_role",
+    "membership_remove",
+    "organization_create",
+    "organization_update",
+    "user_register",
+]

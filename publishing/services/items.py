@@ -1,0 +1,196 @@
+"""Writes on prompts and templates: create, update, delete, checkpoint, restore.
+
+Every write locks the item row (``SELECT … FOR NO KEY UPDATE``: version and listing rows that
+reference the item can still be inserted by this transaction) and allocates version numbers under
+that lock, so numbers are gap-free and never repeat; the unique constraint is the backstop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from config.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PreconditionFailedError,
+    ValidationFailedError,
+)
+from config.ids import validate_object_id
+from publishing.errors import ContentHiddenError, VersionNotFoundError
+from publishing.models import (
+    ITEM_MODELS,
+    VERSION_MODELS,
+    ItemSource,
+    ItemVersion,
+    PublishableItem,
+    Role,
+    User,
+)
+from publishing.services.accounts import audit_record
+from publishing.tenancy import Actor
+from publishing.variables import MAX_VARIABLES
+
+
+def can_edit_item(actor: Actor, item: PublishableItem) -> bool:
+    """Admins and owners edit any item of their organization; editors their own."""
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.has_role(Role.EDITOR) and item.owner_id == actor.user.pk
+
+
+def require_edit(actor: Actor, item: PublishableItem) -> None:
+    if not can_edit_item(actor, item):
+        raise ForbiddenError(
+            "Editors may change their own items; admins and owners any item of the organization."
+        )
+
+
+def check_if_match(item: PublishableItem, if_match: str | None) -> None:
+    """Optimistic concurrency: a stale ``If-Match`` fails with 412 and changes nothing."""
+    if not if_match:
+        return
+    candidates = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if "*" not in candidates and item.etag not in candidates:
+        raise PreconditionFailedError(details={"currentETag": item.etag})
+
+
+def item_lock(*, actor: Actor, kind: str, item_id: str) -> PublishableItem:
+    """Load and lock an item of the actor's organization, or raise 404."""
+    validate_object_id(item_id)
+    item = (
+        ITEM_MODELS[kind]
+        .objects.select_for_update(no_key=True, of=("self",))
+        .select_related("owner")
+        .filter(pk=item_id, organization=actor.organization)
+        .first()
+    )
+    if item is None:
+        raise NotFoundError(f"{kind.capitalize()} not found.")
+    return item
+
+
+def _check_limits(item: PublishableItem) -> None:
+    if len(item.variables) > MAX_VARIABLES:
+        raise ValidationFailedError.for_fields(
+            {"body": f"At most {MAX_VARIABLES} distinct variables are allowed."}
+        )
+
+
+def _audit(actor: Actor, item: PublishableItem, verb: str, **details: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=f"publishing.{item.item_type}.{verb}",
+        target_type=item.item_type,
+        target_id=item.pk,
+        details=details,
+    )
+
+
+def item_snapshot_version(
+    *, item: PublishableItem, author: User | None, source: str, label: str = ""
+) -> ItemVersion:
+    """Record the item's current content as version ``latest + 1``. The item must be locked."""
+    model = VERSION_MODELS[item.item_type]
+    number = item.latest_version + 1
+    version = model(item=item, number=number, author=author, source=source, label=label)
+    for field in item.content_fields:
+        setattr(version, field, getattr(item, field))
+    version.content_hash = item.content_hash
+    version.save()
+    item.latest_version = number
+    item.latest_version_hash = item.content_hash
+    type(item).objects.filter(pk=item.pk).update(
+        latest_version=number, latest_version_hash=item.content_hash
+    )
+    return version
+
+
+@transaction.atomic
+def item_create(*, actor: Actor, kind: str, data: dict[str, Any]) -> PublishableItem:
+    actor.require_role(Role.EDITOR, f"create {kind}s")
+    item = ITEM_MODELS[kind](organization=actor.organization, owner=actor.user, **data)
+    item.refresh_derived()
+    _check_limits(item)
+    item.save()
+    _audit(actor, item, "create")
+    return item
+
+
+@transaction.atomic
+def item_update(
+    *, actor: Actor, kind: str, item_id: str, data: dict[str, Any], if_match: str | None = None
+) -> PublishableItem:
+    item = item_lock(actor=actor, kind=kind, item_id=item_id)
+    require_edit(actor, item)
+    check_if_match(item, if_match)
+    if item.content_hidden and "body" in data:
+        raise ContentHiddenError("The body of an item whose content is hidden cannot be changed.")
+    for field, value in data.items():
+        setattr(item, field, value)
+    old_hash = item.content_hash
+    item.refresh_derived()
+    _check_limits(item)
+    if item.content_hash != old_hash:
+        item.revision += 1
+    item.save()
+    _audit(actor, item, "update", fields=sorted(data))
+    return item
+
+
+@transaction.atomic
+def item_delete(*, actor: Actor, kind: str, item_id: str) -> None:
+    """Delete an item and its versions; refused while it has an active listing."""
+    item = item_lock(actor=actor, kind=kind, item_id=item_id)
+    require_edit(actor, item)
+    from marketplace.selectors import listing_ids_blocking_item_delete
+
+    blocking = listing_ids_blocking_item_delete(item=item)
+    if blocking:
+        raise ConflictError(
+            "Unpublish this item's listings before deleting it.", details={"listingIds": blocking}
+        )
+    _audit(actor, item, "delete", name=item.name)
+    item.delete()
+
+
+@transaction.atomic
+def item_checkpoint(
+    *, actor: Actor, kind: str, item_id: str, label: str = ""
+) -> tuple[ItemVersion, bool]:
+    """Snapshot the current state; if nothing changed, return the latest version instead."""
+    item = item_lock(actor=actor, kind=kind, item_id=item_id)
+    require_edit(actor, item)
+    if item.latest_version and not item.changed_since_last_version:
+        return item.versions.get(number=item.latest_version), False
+    version = item_snapshot_version(
+        item=item, author=actor.user, source=ItemSource.MANUAL, label=label
+    )
+    _audit(actor, item, "checkpoint", version=version.number)
+    return version, True
+
+
+@transaction.atomic
+def item_restore(
+    *, actor: Actor, kind: str, item_id: str, number: int
+) -> tuple[PublishableItem, ItemVersion]:
+    """The item takes version ``number``'s content; a new ``restore`` version records it."""
+    item = item_lock(actor=actor, kind=kind, item_id=item_id)
+    require_edit(actor, item)
+    source = item.versions.filter(number=number).first()
+    if source is None:
+        raise VersionNotFoundError(
+            details={"requestedVersion": number, "latestVersion": item.latest_version or None}
+        )
+    for field in item.content_fields:
+        setattr(item, field, getattr(source, field))
+    item.refresh_derived()
+    item.revision += 1
+    item.save()
+    version = item_snapshot_version(
+        item=item, author=actor.user, source=ItemSource.RESTORE, label=f"Restored v{number}"
+    )
+    _audit(actor, item, "restore", fromVersion=number, version=version.number)
+    return item, version
