@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -109,6 +109,12 @@ def classify(exc: Exception) -> tuple[int, str, str, dict[str, Any] | None, dict
     if isinstance(exc, drf.APIException):
         code = str(exc.default_code).upper()
         return exc.status_code, code, _first_message(exc.detail, "Error."), None, {}
+    if isinstance(exc, IntegrityError):
+        # Services turn the constraints they expect into precise errors; any other one is a
+        # concurrent change that lost a race.
+        logger.warning("integrity error: %s", exc)
+        message = "The request conflicts with a concurrent change. Retry."
+        return 409, "CONFLICT", message, None, {}
     if isinstance(exc, (OperationalError, InterfaceError)) or _is_query_canceled(exc):
         logger.warning("database unavailable: %s", exc.__class__.__name__)
         message = "The service is temporarily unavailable. Retry shortly."

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from config.ids import is_object_id
 
@@ -71,12 +72,13 @@ class ObjectIdInputField(StrictCharField):
 class StrictSerializer(serializers.Serializer):
     """Rejects a non-object body and any key it does not declare."""
 
-    default_error_messages = {"not_object": "The request body must be a JSON object."}
+    default_error_messages = {"not_object": "Must be a JSON object."}
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
             raise serializers.ValidationError(
-                {"nonFieldErrors": [self.error_messages["not_object"]]}, code="invalid"
+                {api_settings.NON_FIELD_ERRORS_KEY: [self.error_messages["not_object"]]},
+                code="invalid",
             )
         writable = {name for name, f in self.fields.items() if not f.read_only}
         unknown = sorted(set(data) - writable)

@@ -205,7 +205,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/(api|v1)/",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ScopeEnum": "marketplace.models.Scope",
+        "ShareTypeEnum": "marketplace.models.ShareType",
+        "ItemTypeEnum": "marketplace.models.ItemType",
+        "ListingStatusEnum": "marketplace.models.ListingStatus",
+        "RoleEnum": "publishing.models.Role",
+        "TemplateTypeEnum": "publishing.models.TemplateType",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
