@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from config.ids import ObjectIdField, new_object_id
 from publishing.models import Organization, Prompt, Template, TemplateType, User
@@ -79,9 +81,31 @@ class Listing(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
     usage_count = models.PositiveIntegerField(default=0)
+    featured = models.BooleanField(default=False)
 
     published_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    # Full-text search: name > description > usage information > content (only when visible).
+    # A generated column, so every writer (API, admin, bulk upserts) keeps it right.
+    search_vector = models.GeneratedField(
+        expression=(
+            SearchVector("name", weight="A", config="english")
+            + SearchVector("description", weight="B", config="english")
+            + SearchVector("usage_information", weight="C", config="english")
+            + SearchVector(
+                Case(
+                    When(is_content_visible=True, then=F("snapshot_body")),
+                    default=Value(""),
+                    output_field=models.TextField(),
+                ),
+                weight="D",
+                config="english",
+            )
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -108,7 +132,9 @@ class Listing(models.Model):
             models.Index(
                 fields=["scope", "status", "-published_at"], name="listing_scope_status_idx"
             ),
+            GinIndex(fields=["search_vector"], name="listing_search_gin"),
         ]
+        permissions = [("moderate_listing", "Can moderate marketplace listings")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.scope}, {self.status})"
@@ -145,3 +171,133 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.key}"
+
+
+class Acquisition(models.Model):
+    """An organization's acquisition of a listing: a copy it owns, or a live reference.
+
+    One per (listing, organization): acquiring twice returns the first.
+    """
+
+    id = ObjectIdField(primary_key=True, default=new_object_id)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="acquisitions")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="acquisitions"
+    )
+    acquired_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="acquisitions")
+    type = models.CharField(max_length=10, choices=ShareType.choices)
+    is_editable = models.BooleanField(default=False)
+    copied_prompt = models.ForeignKey(
+        Prompt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    copied_template = models.ForeignKey(
+        Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acquired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "organization"], name="acquisition_listing_org_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_editable=False) | Q(type="reference"),
+                name="acquisition_editable_only_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-acquired_at"], name="acquisition_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} acquired {self.listing_id} ({self.type})"
+
+    @property
+    def copied_item(self):
+        return self.copied_prompt or self.copied_template
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    OFFENSIVE = "offensive", "Offensive"
+    COPYRIGHT = "copyright", "Copyright"
+    MALICIOUS = "malicious", "Malicious"
+    OTHER = "other", "Other"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Report(models.Model):
+    """A consumer's report of a listing, for moderators. One open report per organization."""
+
+    id = ObjectIdField(primary_key=True, default=new_object_id)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, choices=ReportReason.choices)
+    details = models.TextField(max_length=2000, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "organization"],
+                condition=Q(status="open"),
+                name="report_one_open_per_org",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="report_status_idx"),
+            models.Index(fields=["listing", "status"], name="report_listing_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} report on {self.listing_id} ({self.status})"
+
+
+class ModerationAction(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    SUSPEND = "suspend", "Suspend"
+    REINSTATE = "reinstate", "Reinstate"
+    FEATURE = "feature", "Feature"
+    UNFEATURE = "unfeature", "Unfeature"
+    RESOLVE_REPORT = "resolve_report", "Resolve report"
+    DISMISS_REPORT = "dismiss_report", "Dismiss report"
+
+
+class ModerationEvent(models.Model):
+    """Append-only history of what moderators did to a listing."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="moderation_events")
+    moderator = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=20, choices=ModerationAction.choices)
+    from_status = models.CharField(max_length=20, choices=ListingStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ListingStatus.choices)
+    reason = models.TextField(blank=True, default="")
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["listing", "-created_at"], name="moderation_listing_idx"),
+            models.Index(fields=["moderator", "-created_at"], name="moderation_moderator_idx"),
+            models.Index(fields=["action", "-created_at"], name="moderation_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.listing_id}: {self.from_status} -> {self.to_status}"

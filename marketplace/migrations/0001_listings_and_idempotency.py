@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('publishing', '0004_listings_and_idempotency'),
+        ('publishing', '0004_item_content_hidden_help_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
