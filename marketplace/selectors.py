@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from config.errors import NotFoundError
 from config.ids import validate_object_id
 from marketplace.errors import ListingNotFoundError
-from marketplace.models import Listing, ListingStatus
+from marketplace.models import Acquisition, Listing, ListingStatus, Scope
 from publishing.models import PublishableItem
 from publishing.tenancy import Actor
 
@@ -42,3 +46,116 @@ def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
     if listing is None:
         raise ListingNotFoundError()
     return listing
+
+
+# --- consumer side ------------------------------------------------------------------------------
+def listing_visible_queryset(*, actor: Actor) -> QuerySet[Listing]:
+    """Listings the actor may see: active, and either on the marketplace or in its organization.
+
+    Everything else must answer 404 exactly like a listing that does not exist.
+    """
+    return Listing.objects.filter(
+        Q(scope=Scope.MARKETPLACE) | Q(scope=Scope.ORGANIZATION, organization=actor.organization),
+        status=ListingStatus.ACTIVE,
+    )
+
+
+def with_consumer_fields(queryset: QuerySet[Listing], *, actor: Actor) -> QuerySet[Listing]:
+    """Join the publisher and annotate ``is_acquired`` for the actor's organization (no N+1)."""
+    acquired = Acquisition.objects.filter(listing=OuterRef("pk"), organization=actor.organization)
+    return queryset.select_related("publisher", "organization").annotate(
+        is_acquired=Exists(acquired)
+    )
+
+
+def content_visible_to(listing: Listing, actor: Actor) -> bool:
+    """The one rule for hidden content: visible listings, or the publishing organization."""
+    return listing.is_content_visible or listing.organization_id == actor.organization.pk
+
+
+@dataclass(frozen=True)
+class BrowseParams:
+    filter: str = "all"
+    item_type: str | None = None
+    q: str | None = None
+    sort: str = "newest"
+    cursor: tuple | None = None
+
+
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    # Each ends with the primary key so the order is total (keyset pagination needs that).
+    "newest": ("-featured", "-published_at", "-id"),
+    "popular": ("-usage_count", "-published_at", "-id"),
+    "name": ("name", "id"),
+}
+
+
+def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+    queryset = listing_visible_queryset(actor=actor)
+    if params.filter == "organization":
+        queryset = queryset.filter(scope=Scope.ORGANIZATION)
+    elif params.filter == "marketplace":
+        queryset = queryset.filter(scope=Scope.MARKETPLACE)
+    if params.item_type:
+        queryset = queryset.filter(item_type=params.item_type)
+    queryset = with_consumer_fields(queryset, actor=actor)
+    if params.q:
+        query = SearchQuery(params.q, search_type="websearch", config="english")
+        queryset = queryset.filter(search_vector=query)
+        if params.sort == "relevance":
+            rank = SearchRank(F("search_vector"), query)
+            return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "-id")
+    keys = SORT_KEYS.get(params.sort, SORT_KEYS["newest"])
+    if params.cursor is not None:
+        queryset = queryset.filter(keyset_after(keys, params.cursor))
+    return queryset.order_by(*keys)
+
+
+def keyset_after(keys: tuple[str, ...], values: tuple) -> Q:
+    """Rows strictly after ``values`` in the order ``keys`` (``-`` = descending).
+
+    Expanded as (a > x) OR (a = x AND b > y) OR …, which PostgreSQL serves from the sort index.
+    """
+    condition = Q(pk__in=[])
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        field = key.lstrip("-")
+        lookup = "lt" if key.startswith("-") else "gt"
+        condition |= equal & Q(**{f"{field}__{lookup}": value})
+        equal &= Q(**{field: value})
+    return condition
+
+
+def cursor_values(listing: Listing, sort: str) -> list:
+    return [getattr(listing, key.lstrip("-")) for key in SORT_KEYS[sort]]
+
+
+def listing_get_visible(*, actor: Actor, listing_id: str) -> Listing:
+    """A listing as a consumer sees it; the publishing organization also sees its own in any
+    status. Anything else is 404."""
+    validate_object_id(listing_id)
+    queryset = Listing.objects.filter(
+        Q(status=ListingStatus.ACTIVE, scope=Scope.MARKETPLACE)
+        | Q(organization=actor.organization),
+        pk=listing_id,
+    )
+    listing = with_consumer_fields(queryset, actor=actor).first()
+    if listing is None:
+        raise ListingNotFoundError()
+    return listing
+
+
+def acquisition_list(*, actor: Actor) -> QuerySet[Acquisition]:
+    return (
+        Acquisition.objects.filter(organization=actor.organization)
+        .select_related("listing", "listing__organization", "copied_prompt", "copied_template")
+        .order_by("-acquired_at", "-pk")
+    )
+
+
+def acquisition_get(*, actor: Actor, acquisition_id: str) -> Acquisition:
+    validate_object_id(acquisition_id)
+    acquisition = acquisition_list(actor=actor).filter(pk=acquisition_id).first()
+    if acquisition is None:
+        raise NotFoundError("Acquisition not found.")
+    return acquisition

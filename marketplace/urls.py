@@ -3,8 +3,19 @@ from django.urls import path
 from marketplace.api import views
 
 urlpatterns = [
+    path("marketplace", views.BrowseView.as_view(), name="marketplace-browse"),
     path("marketplace/publish", views.PublishView.as_view(), name="marketplace-publish"),
     path("marketplace/unpublish", views.UnpublishItemView.as_view(), name="marketplace-unpublish"),
     path("marketplace/my-published", views.MyPublishedView.as_view(), name="marketplace-my"),
-    path("marketplace/<str:listing_id>", views.ListingManageView.as_view(), name="listing-manage"),
+    path("marketplace/acquired", views.AcquiredListView.as_view(), name="acquisition-list"),
+    path(
+        "marketplace/acquired/<str:acquisition_id>",
+        views.AcquiredDetailView.as_view(),
+        name="acquisition-detail",
+    ),
+    path(
+        "marketplace/<str:listing_id>/acquire", views.AcquireView.as_view(), name="listing-acquire"
+    ),
+    path("marketplace/<str:listing_id>/report", views.ReportView.as_view(), name="listing-report"),
+    path("marketplace/<str:listing_id>", views.ListingDetailView.as_view(), name="listing-detail"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import (
@@ -13,7 +14,7 @@ from config.serializers import (
     StrictChoiceField,
     StrictSerializer,
 )
-from marketplace.models import ItemType, Listing, ListingStatus, Scope, ShareType
+from marketplace.models import ItemType, Listing, ListingStatus, ReportReason, Scope, ShareType
 from marketplace.services import ListingMetadata, ScopeSettings
 
 
@@ -164,9 +165,177 @@ class OwnListingOutputSerializer(serializers.Serializer):
     publishedAt = serializers.DateTimeField(source="published_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
+    @extend_schema_field(ModerationSerializer(allow_null=True))
     def get_moderation(self, listing: Listing) -> dict | None:
         if not listing.moderation_reason and listing.moderated_at is None:
             return None
         return ModerationSerializer(listing).data
 
-    get_moderation.openapi_field = ModerationSerializer(allow_null=True)  # type: ignore[attr-defined]
+
+# --- consumer side -------------------------------------------------------------------------------
+class PublisherSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The publishing user's name.")
+    organization = serializers.CharField(help_text="The publishing organization's name.")
+
+
+class ListingSummarySerializer(serializers.Serializer):
+    """A listing in browse and search results. Never carries the content."""
+
+    id = serializers.CharField()
+    itemType = serializers.ChoiceField(source="item_type", choices=ItemType.choices)
+    itemId = serializers.CharField(source="item_id")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    usageInformation = serializers.CharField(source="usage_information")
+    variables = serializers.ListField(source="snapshot_variables", child=serializers.CharField())
+    publisher = serializers.SerializerMethodField()
+    scope = serializers.ChoiceField(choices=Scope.choices)
+    shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
+    isContentVisible = serializers.BooleanField(source="is_content_visible")
+    allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
+    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    featured = serializers.BooleanField()
+    usageCount = serializers.IntegerField(source="usage_count")
+    isAcquired = serializers.BooleanField(source="is_acquired")
+    itemVersion = serializers.IntegerField(source="item_version")
+    publishedAt = serializers.DateTimeField(source="published_at")
+
+    @extend_schema_field(PublisherSerializer())
+    def get_publisher(self, listing: Listing) -> dict:
+        return {
+            "name": listing.publisher.get_full_name(),
+            "organization": listing.organization.name,
+        }
+
+
+class ListingDetailSerializer(ListingSummarySerializer):
+    content = serializers.SerializerMethodField(
+        help_text="The published text; null unless the content is visible to you."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_content(self, listing: Listing) -> str | None:
+        from marketplace.selectors import content_visible_to
+
+        return listing.snapshot_body if content_visible_to(listing, self.context["actor"]) else None
+
+
+class BrowsePaginationSerializer(serializers.Serializer):
+    page = serializers.IntegerField(allow_null=True)
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField(allow_null=True)
+    pages = serializers.IntegerField(allow_null=True)
+
+
+class BrowseOutputSerializer(serializers.Serializer):
+    items = ListingSummarySerializer(many=True)
+    pagination = BrowsePaginationSerializer(
+        help_text="page/total/pages are null when paging by cursor."
+    )
+    nextCursor = serializers.CharField(
+        allow_null=True, help_text="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class AcquireInputSerializer(StrictSerializer):
+    requestEditable = StrictBooleanField(required=False, default=False)
+
+
+class AcquisitionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    itemType = serializers.ChoiceField(source="listing.item_type", choices=ItemType.choices)
+    type = serializers.ChoiceField(choices=ShareType.choices)
+    isEditable = serializers.BooleanField(source="is_editable")
+    publishedItemId = serializers.CharField(source="listing_id", help_text="The listing id.")
+    originalItemId = serializers.CharField(source="listing.item_id")
+    copiedItemId = serializers.SerializerMethodField()
+    acquiredAt = serializers.DateTimeField(source="acquired_at")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_copiedItemId(self, acquisition) -> str | None:
+        copy = acquisition.copied_item
+        return copy.pk if copy is not None else None
+
+
+class AcquireOutputSerializer(serializers.Serializer):
+    acquired = AcquisitionSerializer()
+
+
+class ResolvedItemSerializer(serializers.Serializer):
+    """What an acquisition resolves to: the copy, or the listing's latest published snapshot."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    body = serializers.CharField(allow_null=True, help_text="Null when the content is hidden.")
+    variables = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField(allow_null=True)
+    contentHidden = serializers.BooleanField()
+
+
+class AcquisitionDetailSerializer(AcquisitionSerializer):
+    listingName = serializers.CharField(source="listing.name")
+    available = serializers.SerializerMethodField(
+        help_text="False when a reference's listing is no longer active."
+    )
+    item = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_available(self, acquisition) -> bool:
+        return acquisition.type == ShareType.COPY or acquisition.listing.status == "active"
+
+    @extend_schema_field(ResolvedItemSerializer(allow_null=True))
+    def get_item(self, acquisition) -> dict | None:
+        from marketplace.selectors import content_visible_to
+
+        if acquisition.type == ShareType.COPY:
+            copy = acquisition.copied_item
+            if copy is None:
+                return None
+            return {
+                "id": copy.pk,
+                "name": copy.name,
+                "description": copy.description,
+                "body": None if copy.content_hidden else copy.body,
+                "variables": copy.variables,
+                "version": copy.latest_version or None,
+                "contentHidden": copy.content_hidden,
+            }
+        listing = acquisition.listing
+        if listing.status != "active":
+            return None
+        visible = content_visible_to(listing, self.context["actor"])
+        return {
+            "id": listing.item_id,
+            "name": listing.snapshot_name,
+            "description": listing.snapshot_description,
+            "body": listing.snapshot_body if visible else None,
+            "variables": listing.snapshot_variables,
+            "version": listing.item_version,
+            "contentHidden": not visible,
+        }
+
+
+class ReferenceEditInputSerializer(StrictSerializer):
+    name = StrictCharField(min_length=1, max_length=200, required=False)
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    body = StrictCharField(min_length=1, max_length=100_000, required=False, trim_whitespace=False)
+
+
+class ReferenceEditOutputSerializer(serializers.Serializer):
+    acquisition = AcquisitionDetailSerializer()
+    version = serializers.IntegerField(help_text="The source item's new version number.")
+
+
+class ReportInputSerializer(StrictSerializer):
+    reason = StrictChoiceField(choices=ReportReason.choices)
+    details = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    listingId = serializers.CharField(source="listing_id")
+    reason = serializers.ChoiceField(choices=ReportReason.choices)
+    details = serializers.CharField()
+    status = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")

@@ -8,11 +8,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ValidationFailedError
-from config.pagination import paginated
+from config.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_PAGE,
+    paginated,
+    parse_positive_int,
+)
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from marketplace import selectors, services
 from marketplace.api import serializers as s
+from marketplace.api.browse import browse_page, decode_cursor
 from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
 from marketplace.idempotency import idempotent
 from marketplace.models import ItemType, ListingStatus, Scope
@@ -117,8 +124,19 @@ class MyPublishedView(APIView):
         return paginated(request, queryset, s.OwnListingOutputSerializer)
 
 
-class ListingManageView(APIView):
-    """``PATCH`` and ``DELETE /api/marketplace/{id}`` (publisher side)."""
+class ListingDetailView(APIView):
+    """``GET /api/marketplace/{id}`` for everyone who may see it; ``PATCH``/``DELETE`` for the
+    publisher."""
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A listing's details; `content` only when it is visible to you",
+        responses={200: enveloped(s.ListingDetailSerializer), **errors(400, 401, 404)},
+    )
+    def get(self, request: Request, listing_id: str) -> Response:
+        actor = actor_from_request(request)
+        listing = selectors.listing_get_visible(actor=actor, listing_id=listing_id)
+        return ok(s.ListingDetailSerializer(listing, context={"actor": actor}).data)
 
     @extend_schema(
         tags=TAGS,
@@ -148,3 +166,180 @@ class ListingManageView(APIView):
         selectors.listing_get_own(actor=actor, listing_id=listing_id)
         listing = services.listing_unpublish(actor=actor, listing_id=listing_id)
         return ok(s.OwnListingOutputSerializer(listing).data)
+
+
+SORTS = ("newest", "popular", "name", "relevance")
+FILTERS = ("all", "organization", "marketplace")
+
+
+class BrowseView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Browse and search the listings visible to you",
+        operation_id="marketplace_browse",
+        description=(
+            "Active marketplace listings plus your organization's active organization-scope "
+            "listings. `q` is a full-text search (websearch syntax) over name, description, "
+            "usage information and, where the content is visible, the content; with `q` the "
+            "default order is relevance. Page with `page`/`limit`, or follow `nextCursor` "
+            "(pass it back as `cursor`), which stays fast at any depth."
+        ),
+        parameters=[
+            OpenApiParameter("filter", str, enum=FILTERS, description="Default all."),
+            OpenApiParameter("itemType", str, enum=ItemType.values),
+            OpenApiParameter("q", str, description="Search text, up to 200 characters."),
+            OpenApiParameter(
+                "sort", str, enum=SORTS, description="Default newest (relevance with q)."
+            ),
+            OpenApiParameter("cursor", str, description="The nextCursor of a previous page."),
+            *PAGE_PARAMETERS,
+        ],
+        responses={200: enveloped(s.BrowseOutputSerializer), **errors(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        actor = actor_from_request(request)
+        query = request.query_params
+        q = (query.get("q") or "").strip() or None
+        if q is not None and (len(q) > 200 or "\x00" in q):
+            raise ValidationFailedError.for_fields({"q": "At most 200 characters, no NUL."})
+        sort = query.get("sort") or ("relevance" if q else "newest")
+        if sort not in SORTS or (sort == "relevance" and not q):
+            raise ValidationFailedError.for_fields(
+                {"sort": "newest, popular, name, or relevance (with q)."}
+            )
+        browse_filter = query.get("filter") or "all"
+        if browse_filter not in FILTERS:
+            raise ValidationFailedError.for_fields({"filter": "all, organization or marketplace."})
+        raw_cursor = query.get("cursor")
+        if raw_cursor is not None and sort == "relevance":
+            raise ValidationFailedError.for_fields({"cursor": "Not available with relevance."})
+        params = selectors.BrowseParams(
+            filter=browse_filter,
+            item_type=_choice_param(request, "itemType", ItemType),
+            q=q,
+            sort=sort,
+            cursor=decode_cursor(raw_cursor, sort) if raw_cursor is not None else None,
+        )
+        page = parse_positive_int(query.get("page"), "page", 1, MAX_PAGE)
+        limit = parse_positive_int(query.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
+        rows, pagination, next_cursor = browse_page(
+            selectors.listing_browse(actor=actor, params=params),
+            sort=sort,
+            page=page,
+            limit=limit,
+            cursor=raw_cursor,
+        )
+        items = s.ListingSummarySerializer(rows, many=True).data
+        return ok({"items": items, "pagination": pagination, "nextCursor": next_cursor})
+
+
+class AcquireView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Acquire a listing into your organization (a copy or a reference)",
+        description=(
+            "Idempotent per organization: acquiring again returns the first acquisition (200). "
+            "`requestEditable` makes a reference editable when the listing allows it."
+        ),
+        request=s.AcquireInputSerializer,
+        responses={
+            201: enveloped(s.AcquireOutputSerializer),
+            200: enveloped(s.AcquireOutputSerializer),
+            **errors(400, 401, 403, 404),
+        },
+    )
+    def post(self, request: Request, listing_id: str) -> Response:
+        actor = actor_from_request(request)
+        data = _validated(s.AcquireInputSerializer, request).validated_data
+        acquisition, created = services.listing_acquire(
+            actor=actor, listing_id=listing_id, request_editable=data["requestEditable"]
+        )
+        body = {"acquired": s.AcquisitionSerializer(acquisition).data}
+        return ok(body, status=201 if created else 200)
+
+
+class ReportView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Report a listing to the moderators",
+        description="One open report per organization and listing: a repeat returns it (200).",
+        request=s.ReportInputSerializer,
+        responses={
+            201: enveloped(s.ReportOutputSerializer),
+            200: enveloped(s.ReportOutputSerializer),
+            **errors(400, 401, 403, 404),
+        },
+    )
+    def post(self, request: Request, listing_id: str) -> Response:
+        actor = actor_from_request(request)
+        data = _validated(s.ReportInputSerializer, request).validated_data
+        report, created = services.listing_report(
+            actor=actor, listing_id=listing_id, reason=data["reason"], details=data["details"]
+        )
+        return ok(s.ReportOutputSerializer(report).data, status=201 if created else 200)
+
+
+class AcquiredListView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="My organization's acquisitions, each with the item it resolves to",
+        operation_id="marketplace_acquired_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paged(s.AcquisitionDetailSerializer), **errors(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        actor = actor_from_request(request)
+        return paginated(
+            request,
+            selectors.acquisition_list(actor=actor),
+            s.AcquisitionDetailSerializer,
+            context={"actor": actor},
+        )
+
+
+class AcquiredDetailView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="One acquisition, resolved (410 for a reference whose listing is gone)",
+        responses={200: enveloped(s.AcquisitionDetailSerializer), **errors(400, 401, 404, 410)},
+    )
+    def get(self, request: Request, acquisition_id: str) -> Response:
+        actor = actor_from_request(request)
+        acquisition = selectors.acquisition_get(actor=actor, acquisition_id=acquisition_id)
+        if acquisition.type == "reference":
+            services.require_available(acquisition.listing)
+        return ok(s.AcquisitionDetailSerializer(acquisition, context={"actor": actor}).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Edit the source item through an editable reference",
+        request=s.ReferenceEditInputSerializer,
+        responses={
+            200: enveloped(s.ReferenceEditOutputSerializer),
+            **errors(400, 401, 403, 404, 410),
+        },
+    )
+    def patch(self, request: Request, acquisition_id: str) -> Response:
+        actor = actor_from_request(request)
+        data = _validated(s.ReferenceEditInputSerializer, request).validated_data
+        acquisition, version = services.acquisition_edit_source(
+            actor=actor, acquisition_id=acquisition_id, data=data
+        )
+        detail = s.AcquisitionDetailSerializer(acquisition, context={"actor": actor}).data
+        return ok({"acquisition": detail, "version": version.number})
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Remove an acquisition from the library (its copy stays unless deleteCopy=true)",
+        parameters=[OpenApiParameter("deleteCopy", bool, description="Also delete the copy.")],
+        responses={204: None, **errors(400, 401, 403, 404, 409)},
+    )
+    def delete(self, request: Request, acquisition_id: str) -> Response:
+        actor = actor_from_request(request)
+        raw = request.query_params.get("deleteCopy", "false")
+        if raw not in ("true", "false"):
+            raise ValidationFailedError.for_fields({"deleteCopy": "true or false."})
+        services.acquisition_remove(
+            actor=actor, acquisition_id=acquisition_id, delete_copy=raw == "true"
+        )
+        return Response(status=204)

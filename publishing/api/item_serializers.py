@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import (
@@ -47,17 +48,15 @@ class PromptOutputSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body(self, item: PublishableItem) -> str | None:
         return HIDDEN_BODY if item.content_hidden else item.body
 
-    get_body.openapi_field = serializers.CharField(allow_null=True)  # type: ignore[attr-defined]
-
+    @extend_schema_field(ProvenanceSerializer(allow_null=True))
     def get_copiedFrom(self, item: PublishableItem) -> dict | None:
         if not item.copied_from_listing:
             return None
         return ProvenanceSerializer(item).data
-
-    get_copiedFrom.openapi_field = ProvenanceSerializer(allow_null=True)  # type: ignore[attr-defined]
 
 
 class TemplateOutputSerializer(PromptOutputSerializer):
@@ -89,10 +88,9 @@ class VersionOutputSerializer(serializers.Serializer):
     label = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body(self, version) -> str | None:
         return HIDDEN_BODY if self.context.get("content_hidden") else version.body
-
-    get_body.openapi_field = serializers.CharField(allow_null=True)  # type: ignore[attr-defined]
 
 
 class TemplateVersionOutputSerializer(VersionOutputSerializer):

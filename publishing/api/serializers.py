@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import (
@@ -39,6 +40,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email", "fullName", "organizations"]
 
+    @extend_schema_field(UserOrganizationSerializer(many=True))
     def get_organizations(self, user: User) -> list[dict]:
         organizations = self.context.get("organizations")
         if organizations is None:
@@ -46,8 +48,6 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
             organizations = organization_list_for_user(user=user)
         return UserOrganizationSerializer(organizations, many=True).data
-
-    get_organizations.openapi_field = UserOrganizationSerializer(many=True)  # type: ignore[attr-defined]
 
 
 class HealthOutputSerializer(serializers.Serializer):
