@@ -31,6 +31,7 @@ from marketplace.models import (
 from publishing.errors import ContentHiddenError
 from publishing.models import (
     ITEM_MODELS,
+    VERSION_MODELS,
     AuditEvent,
     ItemSource,
     ItemVersion,
@@ -44,7 +45,7 @@ from publishing.services import (
     item_lock,
     item_snapshot_version,
 )
-from publishing.services.items import can_edit_item
+from publishing.services.items import can_edit_item, next_version
 from publishing.tenancy import Actor
 
 SCOPE_ORDER = (Scope.ORGANIZATION, Scope.MARKETPLACE)
@@ -154,6 +155,121 @@ def require_can_publish(actor: Actor, item: PublishableItem) -> None:
         raise ContentHiddenError("An item whose content is hidden from you cannot be published.")
 
 
+def publish_locked_items(
+    *,
+    actor: Actor,
+    item_type: str,
+    items: list[PublishableItem],
+    scopes: dict[str, ScopeSettings],
+    metadata: ListingMetadata,
+    touch_unchanged: bool,
+) -> tuple[dict[str, list[Listing]], set[str]]:
+    """Publish items that the caller has locked and checked, in a constant number of queries.
+
+    Records a ``publish`` version for each item changed since its last version, then creates or
+    updates one listing per (item, enabled scope) with ``INSERT … ON CONFLICT (item, scope) DO
+    UPDATE``, and one audit row per listing written. With ``touch_unchanged`` (the API) listings
+    that would not change are still written (their ``updatedAt`` moves); without it (bulk
+    commands) they are skipped, so a re-run writes nothing.
+
+    Returns the listings per item id (organization scope first) and the ids of changed items.
+    """
+    versions = [
+        next_version(item=item, author=actor.user, source=ItemSource.PUBLISH)
+        for item in items
+        if item.latest_version == 0 or item.changed_since_last_version
+    ]
+    if versions:
+        VERSION_MODELS[item_type].objects.bulk_create(versions)
+        ITEM_MODELS[item_type].objects.bulk_update(
+            [version.item for version in versions], ["latest_version", "latest_version_hash"]
+        )
+    changed_items = {version.item.pk for version in versions}
+
+    fk = item_field(item_type)
+    existing = {
+        (getattr(listing, f"{fk}_id"), listing.scope): listing
+        for listing in Listing.objects.select_for_update(no_key=True).filter(
+            **{f"{fk}__in": items, "scope__in": list(scopes)}
+        )
+    }
+    now = timezone.now()
+    by_item: dict[str, list[Listing]] = {}
+    to_write, audits = [], []
+    for item in items:
+        for scope in (s for s in SCOPE_ORDER if s in scopes):
+            config = scopes[scope]
+            listing = existing.get((item.pk, scope))
+            is_new = listing is None
+            if is_new:
+                listing = Listing(
+                    item_type=item_type,
+                    organization=actor.organization,
+                    scope=scope,
+                    published_at=now,
+                )
+                setattr(listing, fk, item)
+            by_item.setdefault(item.pk, []).append(listing)
+            changed = _apply_snapshot(listing, item)
+            changed |= _apply_metadata(listing, item, metadata)
+            previous = None if is_new else listing.status
+            status = status_after_publish(None if is_new else listing, scope, changed)
+            new_settings = (
+                config.share_type,
+                config.is_content_visible,
+                config.allow_editable_references,
+            )
+            changed |= is_new or status != previous
+            changed |= new_settings != (
+                listing.share_type,
+                listing.is_content_visible,
+                listing.allow_editable_references,
+            )
+            if not changed and not touch_unchanged:
+                continue
+            if changed:
+                changed_items.add(item.pk)
+            listing.status = status
+            (
+                listing.share_type,
+                listing.is_content_visible,
+                listing.allow_editable_references,
+            ) = new_settings
+            listing.publisher = actor.user
+            listing.updated_at = now
+            if status == ListingStatus.ACTIVE and previous != ListingStatus.ACTIVE:
+                listing.published_at = now
+            to_write.append(listing)
+            audits.append(
+                audit_event(
+                    actor=actor,
+                    action="marketplace.listing.publish",
+                    target_type="listing",
+                    target_id=listing.pk,
+                    details={
+                        "itemType": item_type,
+                        "itemId": item.pk,
+                        "scope": scope,
+                        "itemVersion": listing.item_version,
+                        "status": status,
+                        "previousStatus": previous,
+                        "created": is_new,
+                    },
+                )
+            )
+    if to_write:
+        # The item locks serialise publishers; the unique (item, scope) constraints make this
+        # upsert the backstop, so a listing is never duplicated.
+        Listing.objects.bulk_create(
+            to_write,
+            update_conflicts=True,
+            unique_fields=[fk, "scope"],
+            update_fields=PUBLISH_FIELDS,
+        )
+        AuditEvent.objects.bulk_create(audits)
+    return by_item, changed_items
+
+
 @transaction.atomic
 def listing_publish(
     *,
@@ -167,64 +283,17 @@ def listing_publish(
 
     Returns the listings of those scopes, organization first. Republishing keeps listing ids.
     """
-    metadata = metadata or ListingMetadata()
     item = item_lock(actor=actor, kind=item_type, item_id=item_id)
     require_can_publish(actor, item)
-    if item.latest_version == 0 or item.changed_since_last_version:
-        item_snapshot_version(item=item, author=actor.user, source=ItemSource.PUBLISH)
-
-    fk = item_field(item_type)
-    existing = {
-        listing.scope: listing
-        for listing in Listing.objects.select_for_update(no_key=True).filter(**{fk: item})
-    }
-    now = timezone.now()
-    published, created, audits = [], [], []
-    for scope in (s for s in SCOPE_ORDER if s in scopes):
-        config = scopes[scope]
-        listing = existing.get(scope)
-        is_new = listing is None
-        if is_new:
-            listing = Listing(
-                item_type=item_type, organization=actor.organization, scope=scope, published_at=now
-            )
-            setattr(listing, fk, item)
-        content_changed = _apply_snapshot(listing, item)
-        content_changed |= _apply_metadata(listing, item, metadata)
-        previous_status = None if is_new else listing.status
-        listing.status = status_after_publish(None if is_new else listing, scope, content_changed)
-        listing.share_type = config.share_type
-        listing.is_content_visible = config.is_content_visible
-        listing.allow_editable_references = config.allow_editable_references
-        listing.publisher = actor.user
-        listing.updated_at = now
-        if listing.status == ListingStatus.ACTIVE and previous_status != ListingStatus.ACTIVE:
-            listing.published_at = now
-        (created if is_new else published).append(listing)
-        audits.append(
-            audit_event(
-                actor=actor,
-                action="marketplace.listing.publish",
-                target_type="listing",
-                target_id=listing.pk,
-                details={
-                    "itemType": item_type,
-                    "itemId": item.pk,
-                    "scope": scope,
-                    "itemVersion": listing.item_version,
-                    "status": listing.status,
-                    "previousStatus": previous_status,
-                    "created": is_new,
-                },
-            )
-        )
-    # The item lock serialises publishers, so these writes cannot race; were one to slip past
-    # (a writer that skipped the lock), the unique constraints turn it into a 409 CONFLICT.
-    Listing.objects.bulk_create(created)
-    if published:
-        Listing.objects.bulk_update(published, PUBLISH_FIELDS)
-    AuditEvent.objects.bulk_create(audits)
-    return sorted(created + published, key=lambda listing: SCOPE_ORDER.index(listing.scope))
+    by_item, _ = publish_locked_items(
+        actor=actor,
+        item_type=item_type,
+        items=[item],
+        scopes=scopes,
+        metadata=metadata or ListingMetadata(),
+        touch_unchanged=True,
+    )
+    return by_item[item.pk]
 
 
 def _listing_for_update(*, actor: Actor, listing_id: str) -> Listing:

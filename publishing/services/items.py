@@ -89,21 +89,31 @@ def _audit(actor: Actor, item: PublishableItem, verb: str, **details: Any) -> No
     )
 
 
+def next_version(
+    *, item: PublishableItem, author: User | None, source: str, label: str = ""
+) -> ItemVersion:
+    """Build (unsaved) version ``latest + 1`` of the item's current content and advance the
+    item's version pointer in memory. The caller saves both, with the item locked."""
+    model = VERSION_MODELS[item.item_type]
+    version = model(
+        item=item, number=item.latest_version + 1, author=author, source=source, label=label
+    )
+    for field in item.content_fields:
+        setattr(version, field, getattr(item, field))
+    version.content_hash = item.content_hash
+    item.latest_version = version.number
+    item.latest_version_hash = item.content_hash
+    return version
+
+
 def item_snapshot_version(
     *, item: PublishableItem, author: User | None, source: str, label: str = ""
 ) -> ItemVersion:
     """Record the item's current content as version ``latest + 1``. The item must be locked."""
-    model = VERSION_MODELS[item.item_type]
-    number = item.latest_version + 1
-    version = model(item=item, number=number, author=author, source=source, label=label)
-    for field in item.content_fields:
-        setattr(version, field, getattr(item, field))
-    version.content_hash = item.content_hash
+    version = next_version(item=item, author=author, source=source, label=label)
     version.save()
-    item.latest_version = number
-    item.latest_version_hash = item.content_hash
     type(item).objects.filter(pk=item.pk).update(
-        latest_version=number, latest_version_hash=item.content_hash
+        latest_version=item.latest_version, latest_version_hash=item.latest_version_hash
     )
     return version
 

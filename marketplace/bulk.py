@@ -1,0 +1,162 @@
+"""Set-based publishing for operators: a batch of items per transaction, a constant number of
+queries per batch, the same rules as the single-item services (they share every rule function).
+
+Per batch: lock the items in id order, bulk-insert the versions that are due, bulk-update the
+items' version pointers, read the existing listings, upsert the changed listings with
+``INSERT … ON CONFLICT (item, scope) DO UPDATE``, bulk-insert the audit rows. Items that fail a
+rule are reported and skipped; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import DomainError, NotFoundError
+from config.ids import is_object_id
+from marketplace.models import Listing, ListingStatus
+from marketplace.services import (
+    HELD_STATUSES,
+    ListingMetadata,
+    ScopeSettings,
+    item_field,
+    publish_locked_items,
+    require_can_manage_listing,
+    require_can_publish,
+)
+from publishing.models import ITEM_MODELS, AuditEvent
+from publishing.services import audit_event
+from publishing.tenancy import Actor
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    item_id: str
+    code: str
+    message: str
+
+
+@dataclass
+class BatchResult:
+    changed: int = 0
+    unchanged: int = 0
+    failures: list[ItemFailure] = field(default_factory=list)
+
+    def merge(self, other: BatchResult) -> None:
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.failures.extend(other.failures)
+
+
+def _lock_items(actor: Actor, item_type: str, item_ids: list[str], result: BatchResult) -> list:
+    """Lock the batch's items of the actor's organization in id order; report the missing."""
+    valid = sorted({i for i in item_ids if is_object_id(i)})
+    for bad in (i for i in item_ids if not is_object_id(i)):
+        result.failures.append(ItemFailure(bad, "VALIDATION_FAILED", "Not a 24-hex id."))
+    items = list(
+        ITEM_MODELS[item_type]
+        .objects.select_for_update(no_key=True)
+        .filter(organization=actor.organization, pk__in=valid)
+        .order_by("pk")
+    )
+    found = {item.pk for item in items}
+    for missing in (i for i in valid if i not in found):
+        result.failures.append(ItemFailure(missing, NotFoundError.code, "Item not found."))
+    return items
+
+
+def _allowed(items: list, check, result: BatchResult) -> list:
+    allowed = []
+    for item in items:
+        try:
+            check(item)
+        except DomainError as exc:
+            result.failures.append(ItemFailure(item.pk, exc.code, exc.message))
+        else:
+            allowed.append(item)
+    return allowed
+
+
+@transaction.atomic
+def listing_publish_batch(
+    *,
+    actor: Actor,
+    item_type: str,
+    item_ids: list[str],
+    scopes: dict[str, ScopeSettings],
+    metadata: ListingMetadata | None = None,
+) -> BatchResult:
+    """Publish a batch of items in one transaction; unchanged items write nothing."""
+    result = BatchResult()
+    items = _lock_items(actor, item_type, item_ids, result)
+    items = _allowed(items, lambda item: require_can_publish(actor, item), result)
+    if items:
+        _, changed = publish_locked_items(
+            actor=actor,
+            item_type=item_type,
+            items=items,
+            scopes=scopes,
+            metadata=metadata or ListingMetadata(),
+            touch_unchanged=False,
+        )
+        result.changed += len(changed)
+        result.unchanged += len(items) - len(changed)
+    return result
+
+
+@transaction.atomic
+def listing_unpublish_batch(
+    *, actor: Actor, item_type: str, item_ids: list[str], scopes: Iterable[str]
+) -> BatchResult:
+    """Unpublish a batch of items' listings in ``scopes`` (one transaction)."""
+    result = BatchResult()
+    items = _lock_items(actor, item_type, item_ids, result)
+    fk = item_field(item_type)
+    listings = list(
+        Listing.objects.select_for_update(no_key=True)
+        .filter(**{f"{fk}__in": items, "scope__in": list(scopes)})
+        .exclude(status=ListingStatus.UNPUBLISHED)
+        .order_by("pk")
+    )
+    by_item: dict[str, list[Listing]] = {}
+    for listing in listings:
+        by_item.setdefault(getattr(listing, f"{fk}_id"), []).append(listing)
+    now = timezone.now()
+    to_write, audits = [], []
+    for item in items:
+        mine = by_item.get(item.pk, [])
+        try:
+            for listing in mine:
+                require_can_manage_listing(actor, listing)
+        except DomainError as exc:
+            result.failures.append(ItemFailure(item.pk, exc.code, exc.message))
+            continue
+        if not mine:
+            result.unchanged += 1
+            continue
+        result.changed += 1
+        for listing in mine:
+            audits.append(
+                audit_event(
+                    actor=actor,
+                    action="marketplace.listing.unpublish",
+                    target_type="listing",
+                    target_id=listing.pk,
+                    details={
+                        "scope": listing.scope,
+                        "previousStatus": listing.status,
+                        "bulk": True,
+                    },
+                )
+            )
+            listing.moderation_hold = listing.moderation_hold or listing.status in HELD_STATUSES
+            listing.status = ListingStatus.UNPUBLISHED
+            listing.updated_at = now
+            to_write.append(listing)
+    if to_write:
+        Listing.objects.bulk_update(to_write, ["status", "moderation_hold", "updated_at"])
+        AuditEvent.objects.bulk_create(audits)
+    return result
