@@ -1,4 +1,5 @@
-"""Request plumbing: a request id on every request and log line, and a cap on body size."""
+"""Request plumbing: a request id on every request and log line, rate-limit headers, and a cap on
+body size."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from config.errors import ValidationFailedError
+from config.throttling import rate_limit_headers
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Echo a well-formed ``X-Request-ID`` or generate one; expose it as ``request.request_id``."""
+    """The outermost middleware: it sees every request and every final response.
+
+    - Echo a well-formed ``X-Request-ID`` or generate one; expose it as ``request.request_id`` and
+      to every log line of the request (``RequestIdLogFilter``).
+    - Add the ``X-RateLimit-*`` headers recorded by the throttles (config/throttling.py).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -30,9 +37,11 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            for header, value in rate_limit_headers(request).items():
+                response[header] = value
         finally:
             request_id_var.reset(token)
-        response["X-Request-ID"] = request_id
         return response
 
 

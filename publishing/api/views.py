@@ -18,6 +18,7 @@ from config.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedE
 from config.pagination import paginated
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.throttling import AUTH_THROTTLES
 from publishing import selectors, services
 from publishing.api import serializers as s
 from publishing.models import APIKey
@@ -35,6 +36,7 @@ def _token_pair(user) -> dict[str, str]:
 class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []  # load balancers probe it; a 429 would take a healthy node out
 
     @extend_schema(
         tags=["health"],
@@ -56,6 +58,7 @@ class HealthView(APIView):
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(
         tags=AUTH_TAG,
@@ -85,6 +88,7 @@ class RegisterView(APIView):
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(
         tags=AUTH_TAG,
