@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
@@ -19,6 +18,7 @@ from config.pagination import paginated
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from config.throttling import AUTH_THROTTLES
+from config.tokens import SingleUseTokenRefreshSerializer
 from publishing import selectors, services
 from publishing.api import serializers as s
 from publishing.models import APIKey
@@ -117,7 +117,7 @@ class RefreshView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _validated(s.RefreshInputSerializer, request)
-        serializer = TokenRefreshSerializer(data={"refresh": data["refresh"]})
+        serializer = SingleUseTokenRefreshSerializer(data={"refresh": data["refresh"]})
         try:
             serializer.is_valid(raise_exception=True)
         except Exception as exc:  # simplejwt raises InvalidToken/TokenError subclasses
