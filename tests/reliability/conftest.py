@@ -89,13 +89,12 @@ def wsgi_app() -> Callable[[], WSGIHandler]:
 
 
 def database_url() -> str:
-    """A URL for the database the tests use (the local server, or the embedded one's socket)."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
+    """A URL for the test database, on the local server or the embedded one's socket."""
     s = connection.settings_dict
     host = quote(s["HOST"] or "", safe="")
     port = f":{s['PORT']}" if s["PORT"] else ""
-    return f"postgres://{quote(s['USER'] or '')}@{host}{port}/{s['NAME']}"
+    password = f":{quote(s['PASSWORD'], safe='')}" if s["PASSWORD"] else ""
+    return f"postgres://{quote(s['USER'] or '', safe='')}{password}@{host}{port}/{s['NAME']}"
 
 
 def production_env(**overrides: str) -> dict[str, str]:
