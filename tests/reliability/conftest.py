@@ -117,8 +117,11 @@ def production_env(**overrides: str) -> dict[str, str]:
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter with Django set up under ``production_env(**env)``."""
-    script = "import django, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
-    script += "django.setup()\n" + code
+    script = (
+        "import django, os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+        "django.setup()\n"
+    ) + code
     return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", script],
         cwd=BASE_DIR,

@@ -22,7 +22,7 @@ REFRESH = "/api/auth/refresh"
 ME = "/api/auth/me"
 
 
-def login(client, email="nobody@acme.test", password="wrong-password", **extra):
+def login(client, email="nobody@acme.test", password="wrong-password", **extra):  # noqa: S107
     return client.post(LOGIN, {"email": email, "password": password}, format="json", **extra)
 
 

@@ -87,7 +87,7 @@ class BoomView(_OpenView):
                 cursor.execute(
                     f"SELECT secret_column FROM table_that_does_not_exist WHERE pw = '{SECRET}'"  # noqa: S608
                 )
-        raise RuntimeError(f"boom: password={SECRET} SELECT * FROM publishing_user")
+        raise RuntimeError(f"boom: password={SECRET} SELECT * FROM publishing_user")  # noqa: S608
 
 
 class PublishLikeView(APIView):
