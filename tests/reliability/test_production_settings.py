@@ -43,10 +43,15 @@ def test_hsts_is_sent_when_the_proxy_says_the_request_came_over_tls(anon):
 def test_plain_http_is_redirected_to_https_when_enabled(settings):
     settings.SECURE_SSL_REDIRECT = True
     client = APIClient()
-    redirected = client.get("/api/health")
+    redirected = client.get("/api/organizations")
     assert redirected.status_code == 301
-    assert redirected["Location"] == "https://testserver/api/health"
-    assert client.get("/api/health", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+    assert redirected["Location"] == "https://testserver/api/organizations"
+    assert client.get("/api/organizations", HTTP_X_FORWARDED_PROTO="https").status_code == 401
+
+
+def test_the_health_check_answers_plain_http_probes(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert APIClient().get("/api/health").status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/api/health", "/api/auth/me", "/admin/login/", "/nowhere"])
