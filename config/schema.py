@@ -6,6 +6,7 @@ from functools import cache
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -113,3 +114,23 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 class BearerJWTScheme(SimpleJWTScheme):
     target_class = "config.authentication.BearerJWTAuthentication"
+
+
+class ProjectAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, plus a documented 429 on every rate-limited operation.
+
+    Every view with throttles can answer 429 ``RATE_LIMITED`` (config/throttling.py); listing it
+    here keeps the schema exact without each view repeating it. Views that declare 429 keep theirs.
+    """
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response" and "429" not in responses and self.view.get_throttles():
+            envelope = (
+                ContentErrorEnvelopeSerializer
+                if self.path.startswith("/v1/")
+                else ErrorEnvelopeSerializer
+            )
+            rate_limited = OpenApiResponse(envelope, description=ERROR_DESCRIPTIONS[429])
+            responses["429"] = self._get_response_for_code(rate_limited, "429", None, direction)
+        return responses

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,15 @@ def env_int(name: str, default: int) -> int:
         return int(value) if value else default
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def env_rate(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    try:
+        parse_rate(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -141,6 +152,16 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rate limits (config/throttling.py), "<requests>/<period>" or "off". Per anonymous client IP, per
+# user, per API key; lower ones for login/register (per IP) and for publishing (per key or user).
+RATE_LIMITS = {
+    "anon": env_rate("RATE_LIMIT_ANON", "300/minute"),
+    "user": env_rate("RATE_LIMIT_USER", "1200/minute"),
+    "api_key": env_rate("RATE_LIMIT_API_KEY", "1200/minute"),
+    "auth": env_rate("RATE_LIMIT_AUTH", "20/minute"),
+    "publish": env_rate("RATE_LIMIT_PUBLISH", "60/minute"),
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -179,10 +200,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.EnvelopePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": RATE_LIMITS,
+    # Client IP for anonymous rate limits: REMOTE_ADDR, or the X-Forwarded-For entry appended by
+    # the nearest of this many trusted reverse proxies (never a client-supplied value).
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 
 SIMPLE_JWT = {
@@ -194,6 +220,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
+    # Tokens carry a digest of the password hash: changing the password revokes them.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -220,6 +248,8 @@ SPECTACULAR_SETTINGS = {
 # Security: strict outside DEBUG. TLS terminates at the reverse proxy (docs/operating.md).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
+# Load balancers probe the health check over plain HTTP, straight to gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -233,23 +263,30 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# Logs go to stderr: JSON lines (config/logging.py) unless DEBUG, or as LOG_FORMAT says.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "config.middleware.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 4xx lines would repeat the access log (config.request); errors still come through.
+        "django.request": {"level": "ERROR"},
         "pgserver": {"level": "WARNING"},
     },
 }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
-from config.errors import DomainError, NotFoundError
+from config.errors import DomainError, NotFoundError, ServiceUnavailableError
 from config.exceptions import error_body
 
 API_PREFIXES = ("/api/", "/v1/")
@@ -32,6 +35,20 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Errors raised outside DRF views (plain views, middleware). Django has logged the traceback.
+
+    Django calls this inside its ``except`` block, so the exception is at hand: a lost or
+    unreachable database answers 503 ``SERVICE_UNAVAILABLE`` like it does inside DRF views.
+    """
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        error = ServiceUnavailableError()
+        if request.path.startswith(API_PREFIXES):
+            body = error_body(request.path, error.code, error.message, None)
+            response: HttpResponse = JsonResponse(body, status=503)
+        else:
+            response = HttpResponse(error.message, content_type="text/plain", status=503)
+        response["Retry-After"] = "1"
+        return response
     if request.path.startswith(API_PREFIXES):
         error = DomainError("An unexpected error occurred.", code="INTERNAL_ERROR", status_code=500)
         return JsonResponse(error_body(request.path, error.code, error.message, None), status=500)

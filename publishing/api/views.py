@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
 from config.pagination import paginated
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.throttling import AUTH_THROTTLES
+from config.tokens import SingleUseTokenRefreshSerializer
 from publishing import selectors, services
 from publishing.api import serializers as s
 from publishing.models import APIKey
@@ -35,6 +36,7 @@ def _token_pair(user) -> dict[str, str]:
 class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []  # load balancers probe it; a 429 would take a healthy node out
 
     @extend_schema(
         tags=["health"],
@@ -56,6 +58,7 @@ class HealthView(APIView):
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(
         tags=AUTH_TAG,
@@ -85,6 +88,7 @@ class RegisterView(APIView):
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(
         tags=AUTH_TAG,
@@ -113,7 +117,7 @@ class RefreshView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _validated(s.RefreshInputSerializer, request)
-        serializer = TokenRefreshSerializer(data={"refresh": data["refresh"]})
+        serializer = SingleUseTokenRefreshSerializer(data={"refresh": data["refresh"]})
         try:
             serializer.is_valid(raise_exception=True)
         except Exception as exc:  # simplejwt raises InvalidToken/TokenError subclasses
