@@ -11,6 +11,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 API_KEY_PREFIX = "pk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -89,6 +90,10 @@ class BearerJWTAuthentication(JWTAuthentication):
                 raise AuthenticationFailed("User is inactive.")
             for membership in memberships:
                 membership.user = user
+        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The user's password has been changed.")
         user._memberships = memberships
         return user
 
