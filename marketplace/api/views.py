@@ -16,8 +16,8 @@ from config.pagination import (
     parse_positive_int,
 )
 from config.responses import ok
-from config.throttling import PUBLISH_THROTTLES
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.throttling import PUBLISH_THROTTLES
 from marketplace import selectors, services
 from marketplace.api import serializers as s
 from marketplace.api.browse import browse_page, decode_cursor
@@ -46,6 +46,7 @@ def _choice_param(request: Request, name: str, choices) -> str | None:
 
 class PublishView(APIView):
     throttle_classes = PUBLISH_THROTTLES
+
     @extend_schema(
         tags=TAGS,
         summary="Publish a prompt or template to the organization and/or the marketplace",
