@@ -41,14 +41,13 @@ class ItemFailure:
 
 @dataclass
 class BatchResult:
-    changed: int = 0
+    changed_ids: list[str] = field(default_factory=list)
     unchanged: int = 0
     failures: list[ItemFailure] = field(default_factory=list)
 
-    def merge(self, other: BatchResult) -> None:
-        self.changed += other.changed
-        self.unchanged += other.unchanged
-        self.failures.extend(other.failures)
+    @property
+    def changed(self) -> int:
+        return len(self.changed_ids)
 
 
 def _lock_items(actor: Actor, item_type: str, item_ids: list[str], result: BatchResult) -> list:
@@ -102,7 +101,7 @@ def listing_publish_batch(
             metadata=metadata or ListingMetadata(),
             touch_unchanged=False,
         )
-        result.changed += len(changed)
+        result.changed_ids += sorted(changed)
         result.unchanged += len(items) - len(changed)
     return result
 
@@ -137,7 +136,7 @@ def listing_unpublish_batch(
         if not mine:
             result.unchanged += 1
             continue
-        result.changed += 1
+        result.changed_ids.append(item.pk)
         for listing in mine:
             audits.append(
                 audit_event(
