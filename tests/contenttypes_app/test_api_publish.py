@@ -285,7 +285,9 @@ def test_publishing_against_a_later_package_uses_its_component_schemas(world, ow
     assert "heading" in v1.schema["definitions"]["Hero"]["properties"]  # history unchanged
 
 
-def test_publish_sends_its_signal_only_after_commit(world, owner, django_capture_on_commit_callbacks):
+def test_publish_sends_its_signal_only_after_commit(
+    world, owner, django_capture_on_commit_callbacks
+):
     from contenttypes_app.signals import content_type_published
 
     received = []
