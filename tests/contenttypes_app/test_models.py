@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -68,9 +70,12 @@ def test_the_related_manager_refuses_changes(version):
 @pytest.mark.parametrize("statement", ["UPDATE {t} SET id = id", "DELETE FROM {t}"])
 def test_the_database_refuses_raw_changes(version, table, statement):
     sql = statement.format(t=f"contenttypes_app_{table}")
-    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(IntegrityError, match="immutable"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
 
 
 def test_packages_are_immutable(world):
@@ -114,9 +119,11 @@ def test_one_row_per_definition_and_version(version, owner):
         published_at=timezone.now(),
         published_by=owner,
     )
-    with pytest.raises(IntegrityError, match="ct_version_definition_version_unique"):
-        with transaction.atomic():
-            duplicate.save()
+    with (
+        pytest.raises(IntegrityError, match="ct_version_definition_version_unique"),
+        transaction.atomic(),
+    ):
+        duplicate.save()
 
 
 def test_versions_start_at_one(world, owner):
@@ -135,19 +142,21 @@ def test_versions_start_at_one(world, owner):
 
 
 def test_a_draft_cannot_carry_a_published_version(world):
-    with pytest.raises(IntegrityError, match="ct_definition_draft_unpublished"):
-        with transaction.atomic():
-            ContentTypeDefinition.objects.filter(pk=world.content_type.pk).update(
-                last_published_version=3
-            )
+    with (
+        pytest.raises(IntegrityError, match="ct_definition_draft_unpublished"),
+        transaction.atomic(),
+    ):
+        ContentTypeDefinition.objects.filter(pk=world.content_type.pk).update(
+            last_published_version=3
+        )
 
 
 def test_a_published_type_needs_a_version(world):
-    with pytest.raises(IntegrityError, match="ct_definition_published_has_version"):
-        with transaction.atomic():
-            ContentTypeDefinition.objects.filter(pk=world.content_type.pk).update(
-                status="published"
-            )
+    with (
+        pytest.raises(IntegrityError, match="ct_definition_published_has_version"),
+        transaction.atomic(),
+    ):
+        ContentTypeDefinition.objects.filter(pk=world.content_type.pk).update(status="published")
 
 
 def test_live_names_are_unique_in_the_database(world):
@@ -157,24 +166,30 @@ def test_live_names_are_unique_in_the_database(world):
         layout_component_id=world.layout.pk,
         package_version="1.0.0",
     )
-    with pytest.raises(IntegrityError, match="ct_definition_project_name_unique_live"):
-        with transaction.atomic():
-            clone.save()
+    with (
+        pytest.raises(IntegrityError, match="ct_definition_project_name_unique_live"),
+        transaction.atomic(),
+    ):
+        clone.save()
     clone.status = "deleted"
     clone.save()  # deleted rows do not count
 
 
 def test_component_names_are_unique_among_live_components(world):
-    with pytest.raises(IntegrityError, match="ct_component_project_name_unique_live"):
-        with transaction.atomic():
-            ComponentFactory(project=world.project, name="Hero")
+    with (
+        pytest.raises(IntegrityError, match="ct_component_project_name_unique_live"),
+        transaction.atomic(),
+    ):
+        ComponentFactory(project=world.project, name="Hero")
     ComponentFactory(project=world.project, name="Hero", status="deleted")
 
 
 def test_a_package_version_is_unique_in_its_project(world):
-    with pytest.raises(IntegrityError, match="ct_package_project_version_unique"):
-        with transaction.atomic():
-            Package.objects.create(project=world.project, version="1.0.0")
+    with (
+        pytest.raises(IntegrityError, match="ct_package_project_version_unique"),
+        transaction.atomic(),
+    ):
+        Package.objects.create(project=world.project, version="1.0.0")
 
 
 def test_etag_follows_every_write(world):
@@ -218,5 +233,5 @@ def test_semver_precedence():
     ]
     parsed = [semver.parse(v) for v in ordered]
     assert parsed == sorted(parsed)
-    assert all(a < b for a, b in zip(parsed, parsed[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(parsed))
     assert semver.parse("1.0.0+a") == semver.parse("1.0.0+b")

@@ -48,7 +48,6 @@ def test_publish_query_count_does_not_grow_with_the_allow_list(
 ):
     small = publish_queries(org, owner, owner_actor, 5, django_assert_max_num_queries)
     large = publish_queries(org, owner, owner_actor, 200, django_assert_max_num_queries)
-    print(f"publish queries: {small} with 5 components, {large} with 200")
     assert small == large <= PUBLISH_BUDGET
 
 

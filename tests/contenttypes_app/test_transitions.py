@@ -1,4 +1,4 @@
-"""The status machine: every status × every action, through the API, as one table.
+"""The status machine: every status and every action, through the API, as one table.
 
 States: ``draft`` (never published), ``published`` (v1), ``modified`` (v1 then edited),
 ``unpublished`` (v1 then unpublished), ``deleted`` (a draft in the bin), ``deleted_published``
