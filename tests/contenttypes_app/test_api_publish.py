@@ -312,3 +312,21 @@ def test_live_components_are_not_what_a_package_captured(world, owner):
     Component.objects.filter(pk=world.views[0].pk).update(schema={"type": "object"})
     body = bearer_client(owner).post(world.ct_url(suffix="/publish")).json()
     assert "heading" in body["schema"]["definitions"]["Hero"]["properties"]
+
+
+def test_a_slot_for_an_undefined_group_is_refused(world, owner):
+    services.component_update(
+        actor=world.actor,
+        project_id=world.project.pk,
+        component_id=world.layout.pk,
+        changes={
+            "schema": {"type": "object", "properties": {"aside": {"type": "array", "x-slot": "g"}}}
+        },
+    )
+    make_package(world.actor, world.project, "1.1.0")
+    services.content_type_set_package_version(
+        content_type_id=world.content_type.pk, actor=world.actor, package_version="1.1.0"
+    )
+    response = bearer_client(owner).post(world.ct_url(suffix="/publish"))
+    assert response.status_code == 422
+    assert error_of(response)["details"] == {"unknownSlotGroups": ["g"]}
