@@ -14,8 +14,8 @@ import json
 import os
 import signal
 import sys
-import threading
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
