@@ -22,6 +22,7 @@ from config.serializers import (
     StrictSerializer,
     StrictSlugField,
 )
+from contenttypes_app import allow_list as al
 from contenttypes_app import semver
 from contenttypes_app.models import Component, ContentTypeDefinition
 from contenttypes_app.schema_generation import component_schema_problems
@@ -133,8 +134,22 @@ class AllowListItemField(serializers.Field):
         return value
 
 
+class AllowListField(serializers.ListField):
+    """Plain ids and groups; at most ``MAX_ALLOW_LIST`` distinct component ids in all."""
+
+    default_error_messages = {
+        "too_many": f"At most {MAX_ALLOW_LIST} distinct component ids, grouped or not."
+    }
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        value = super().to_internal_value(data)
+        if len(al.component_ids(value)) > MAX_ALLOW_LIST:
+            self.fail("too_many")
+        return value
+
+
 def allow_list_field(**kwargs: Any) -> serializers.ListField:
-    return serializers.ListField(
+    return AllowListField(
         child=AllowListItemField(), max_length=MAX_ALLOW_LIST, allow_empty=True, **kwargs
     )
 

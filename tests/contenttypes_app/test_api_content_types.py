@@ -484,3 +484,13 @@ def test_a_deleted_published_type_comes_back_modified_then_unpublished_on_discar
     response = client.post(world.ct_url(suffix="/discard"))
     assert response.status_code == 200
     assert response.json()["status"] == "unpublished"  # never live again without a publish
+
+
+def test_the_allow_list_is_bounded(world, editor):
+    many = [str(uuid.uuid4()) for _ in range(501)]
+    groups = [{"id": "a", "componentIds": many[:300]}, {"id": "b", "componentIds": many[300:]}]
+    response = bearer_client(editor).post(
+        f"{world.base}/content-types", create_body(world, componentIdsAllowList=groups)
+    )
+    assert response.status_code == 400
+    assert "componentIdsAllowList" in error_of(response)["details"]["fields"]
