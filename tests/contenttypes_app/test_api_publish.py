@@ -330,3 +330,26 @@ def test_a_slot_for_an_undefined_group_is_refused(world, owner):
     response = bearer_client(owner).post(world.ct_url(suffix="/publish"))
     assert response.status_code == 422
     assert error_of(response)["details"] == {"unknownSlotGroups": ["g"]}
+
+
+def test_the_unique_version_constraint_is_the_backstop(world, owner):
+    # A row that the definition's counter does not know about (written behind the service's back)
+    # makes the insert collide: the answer is a 409 CONFLICT, not a 500, and nothing changes.
+    from django.utils import timezone
+
+    ContentTypeVersion.objects.create(
+        definition=world.content_type,
+        version=1,
+        name="stray",
+        layout_component_id=world.layout.pk,
+        package_version="1.0.0",
+        schema={},
+        published_at=timezone.now(),
+        published_by=owner,
+    )
+    response = bearer_client(owner).post(world.ct_url(suffix="/publish"))
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "CONFLICT"
+    ct = world.refresh()
+    assert (ct.status, ct.version) == ("draft", None)
+    assert not AuditEvent.objects.filter(action="contenttypes.publish").exists()
