@@ -616,12 +616,13 @@ def _write_version(
     )
     transaction.on_commit(
         partial(
-            signals.content_type_published.send,
+            signals.content_type_published.send_robust,
             sender=ContentTypeDefinition,
             content_type_id=definition.pk,
             project_id=definition.project_id,
             version=number,
-        )
+        ),
+        robust=True,
     )
     return definition
 
@@ -791,12 +792,13 @@ def content_type_unpublish(
     _audit(actor, "contenttypes.unpublish", "content_type", definition, version=definition.version)
     transaction.on_commit(
         partial(
-            signals.content_type_unpublished.send,
+            signals.content_type_unpublished.send_robust,
             sender=ContentTypeDefinition,
             content_type_id=definition.pk,
             project_id=definition.project_id,
             version=definition.version,
-        )
+        ),
+        robust=True,
     )
     return definition
 

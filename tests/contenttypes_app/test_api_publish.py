@@ -353,3 +353,25 @@ def test_the_unique_version_constraint_is_the_backstop(world, owner):
     ct = world.refresh()
     assert (ct.status, ct.version) == ("draft", None)
     assert not AuditEvent.objects.filter(action="contenttypes.publish").exists()
+
+
+def test_a_failing_signal_receiver_does_not_fail_the_publish(
+    world, owner, django_capture_on_commit_callbacks
+):
+    from contenttypes_app.signals import content_type_published
+
+    calls = []
+
+    def broken(**kwargs):
+        calls.append(kwargs["version"])
+        raise RuntimeError("webhook down")
+
+    content_type_published.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = bearer_client(owner).post(world.ct_url(suffix="/publish"))
+    finally:
+        content_type_published.disconnect(broken)
+    assert calls == [1]
+    assert response.status_code == 200
+    assert world.refresh().status == "published"
