@@ -1,1 +1,72 @@
-urlpatterns: list = []
+"""Routes of the ``/v1/`` content API (mounted under ``v1/`` by ``config.urls``)."""
+
+from django.urls import path
+
+from contenttypes_app.api import views
+
+ORG = "organizations/<uuid:organization_id>"
+PROJECT = f"{ORG}/projects/<uuid:project_id>"
+CONTENT_TYPE = f"{PROJECT}/content-types/<uuid:id>"
+
+urlpatterns = [
+    path(f"{ORG}/projects", views.ProjectListView.as_view(), name="ct-project-list"),
+    path(PROJECT, views.ProjectDetailView.as_view(), name="ct-project-detail"),
+    path(f"{PROJECT}/components", views.ComponentListView.as_view(), name="ct-component-list"),
+    path(
+        f"{PROJECT}/components/<uuid:component_id>",
+        views.ComponentDetailView.as_view(),
+        name="ct-component-detail",
+    ),
+    path(f"{PROJECT}/packages", views.PackageListView.as_view(), name="ct-package-list"),
+    path(
+        f"{PROJECT}/packages/<str:version>",
+        views.PackageDetailView.as_view(),
+        name="ct-package-detail",
+    ),
+    path(
+        f"{PROJECT}/content-types",
+        views.ContentTypeListView.as_view(),
+        name="ct-content-type-list",
+    ),
+    path(CONTENT_TYPE, views.ContentTypeDetailView.as_view(), name="ct-content-type-detail"),
+    path(
+        f"{CONTENT_TYPE}/publish",
+        views.ContentTypePublishView.as_view(),
+        name="ct-content-type-publish",
+    ),
+    path(
+        f"{CONTENT_TYPE}/unpublish",
+        views.ContentTypeUnpublishView.as_view(),
+        name="ct-content-type-unpublish",
+    ),
+    path(
+        f"{CONTENT_TYPE}/discard",
+        views.ContentTypeDiscardView.as_view(),
+        name="ct-content-type-discard",
+    ),
+    path(
+        f"{CONTENT_TYPE}/status",
+        views.ContentTypeStatusView.as_view(),
+        name="ct-content-type-status",
+    ),
+    path(
+        f"{CONTENT_TYPE}/package-version",
+        views.ContentTypePackageVersionView.as_view(),
+        name="ct-content-type-package-version",
+    ),
+    path(
+        f"{CONTENT_TYPE}/rollback",
+        views.ContentTypeRollbackView.as_view(),
+        name="ct-content-type-rollback",
+    ),
+    path(
+        f"{CONTENT_TYPE}/versions",
+        views.ContentTypeVersionListView.as_view(),
+        name="ct-content-type-version-list",
+    ),
+    path(
+        f"{CONTENT_TYPE}/versions/<str:version>",
+        views.ContentTypeVersionDetailView.as_view(),
+        name="ct-content-type-version-detail",
+    ),
+]

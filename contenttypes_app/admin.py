@@ -1,0 +1,187 @@
+"""Admin for the content API's models: an inspection window, not a second way to write.
+
+Every change to a content type goes through the services (the status machine, the row lock, the
+version allocation, the audit log), so the admin shows rows read-only and offers actions that call
+those same services as the staff member, acting for the type's organization with their own role.
+Versions, packages and their captured components are immutable and can never be changed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from config.errors import DomainError
+from contenttypes_app import services
+from contenttypes_app.models import (
+    Component,
+    ContentTypeDefinition,
+    ContentTypeVersion,
+    Package,
+    PackageComponent,
+    Project,
+)
+from publishing.tenancy import actor_for
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(ReadOnlyAdmin):
+    list_display = ["name", "slug", "organization", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["name", "slug", "organization__name"]
+    list_select_related = ["organization"]
+    readonly_fields = ["id", "organization", "name", "slug", "description", "created_at"]
+
+
+@admin.register(Component)
+class ComponentAdmin(ReadOnlyAdmin):
+    list_display = ["name", "type", "status", "version", "project", "updated_at"]
+    list_filter = ["type", "status"]
+    search_fields = ["name", "project__name"]
+    list_select_related = ["project"]
+    readonly_fields = [
+        "id",
+        "project",
+        "name",
+        "description",
+        "type",
+        "status",
+        "version",
+        "schema",
+        "created_at",
+        "updated_at",
+    ]
+
+
+class PackageComponentInline(ReadOnlyInline):
+    model = PackageComponent
+    fields = ["name", "type", "version", "component"]
+    readonly_fields = fields
+
+
+@admin.register(Package)
+class PackageAdmin(ReadOnlyAdmin):
+    list_display = ["version", "project", "created_by", "created_at"]
+    search_fields = ["version", "project__name"]
+    list_select_related = ["project", "created_by"]
+    readonly_fields = ["id", "project", "version", "metadata", "created_by", "created_at"]
+    inlines = [PackageComponentInline]
+
+
+class ContentTypeVersionInline(ReadOnlyInline):
+    model = ContentTypeVersion
+    fields = ["version", "name", "package_version", "rolled_back_from", "published_at"]
+    readonly_fields = fields
+    ordering = ["-version"]
+
+
+@admin.register(ContentTypeDefinition)
+class ContentTypeDefinitionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "status", "version", "package_version", "project", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "description", "project__name"]
+    list_select_related = ["project"]
+    readonly_fields = [
+        "id",
+        "project",
+        "name",
+        "description",
+        "status",
+        "version",
+        "last_published_version",
+        "layout_component_id",
+        "component_ids_allow_list",
+        "package_version",
+        "schema",
+        "template_content_ids",
+        "permissions",
+        "author",
+        "tags",
+        "published_at",
+        "published_by",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["component_ids", "withdrawn", "revision"]
+    inlines = [ContentTypeVersionInline]
+    actions = ["publish", "unpublish"]
+
+    def _run(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ContentTypeDefinition],
+        verb: str,
+        service: Callable[..., ContentTypeDefinition],
+    ) -> None:
+        done = 0
+        for definition in queryset.select_related("project__organization").order_by("pk"):
+            try:
+                actor = actor_for(request.user, definition.project.organization)
+                service(content_type_id=definition.pk, actor=actor)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{definition.name}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{verb} {done} content type(s).", messages.SUCCESS)
+
+    @admin.action(description="Publish selected content types (as yourself)", permissions=["view"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[ContentTypeDefinition]) -> None:
+        self._run(request, queryset, "Published", services.content_type_publish)
+
+    @admin.action(
+        description="Unpublish selected content types (as yourself)", permissions=["view"]
+    )
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[ContentTypeDefinition]) -> None:
+        self._run(request, queryset, "Unpublished", services.content_type_unpublish)
+
+
+@admin.register(ContentTypeVersion)
+class ContentTypeVersionAdmin(ReadOnlyAdmin):
+    list_display = ["definition", "version", "package_version", "published_by", "published_at"]
+    search_fields = ["name", "definition__name"]
+    list_select_related = ["definition", "published_by"]
+    readonly_fields = [
+        "id",
+        "definition",
+        "version",
+        "name",
+        "description",
+        "layout_component_id",
+        "component_ids_allow_list",
+        "package_version",
+        "schema",
+        "template_content_ids",
+        "permissions",
+        "author",
+        "tags",
+        "rolled_back_from",
+        "published_at",
+        "published_by",
+    ]

@@ -1,0 +1,206 @@
+"""Reads of the content API. Every queryset starts from the actor's organization, so another
+organization's objects are simply not found (404), never forbidden (403)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from contenttypes_app import semver
+from contenttypes_app.errors import (
+    ComponentNotFoundError,
+    ContentTypeNotFoundError,
+    ContentTypeVersionNotFoundError,
+    PackageNotFoundError,
+    ProjectNotFoundError,
+)
+from contenttypes_app.models import (
+    Component,
+    ContentTypeDefinition,
+    ContentTypeVersion,
+    Package,
+    PackageComponent,
+    Project,
+)
+from publishing.tenancy import Actor
+
+Status = ContentTypeDefinition.Status
+
+# API sort keys → ORM orderings (the id breaks ties so pages never overlap).
+CONTENT_TYPE_SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "createdAt": ("created_at", "id"),
+    "-createdAt": ("-created_at", "-id"),
+    "updatedAt": ("updated_at", "id"),
+    "-updatedAt": ("-updated_at", "-id"),
+}
+DEFAULT_CONTENT_TYPE_SORT = "-createdAt"
+
+
+# --- projects ----------------------------------------------------------------------------------
+def project_list(*, actor: Actor, search: str | None = None) -> QuerySet[Project]:
+    queryset = Project.objects.filter(organization_id=actor.organization.pk)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return queryset.order_by("name", "id")
+
+
+def project_get(*, actor: Actor, project_id: uuid.UUID) -> Project:
+    project = Project.objects.filter(pk=project_id, organization_id=actor.organization.pk).first()
+    if project is None:
+        raise ProjectNotFoundError()
+    return project
+
+
+def _project_exists(actor: Actor, project_id: uuid.UUID) -> None:
+    if not Project.objects.filter(pk=project_id, organization_id=actor.organization.pk).exists():
+        raise ProjectNotFoundError()
+
+
+# --- components --------------------------------------------------------------------------------
+def component_list(
+    *,
+    actor: Actor,
+    project_id: uuid.UUID,
+    type: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Component]:
+    """Live components (``status=deleted`` lists the deleted ones), by name."""
+    _project_exists(actor, project_id)
+    queryset = Component.objects.filter(project_id=project_id)
+    live = ~Q(status=Component.Status.DELETED)
+    queryset = queryset.filter(Q(status=status) if status else live)
+    if type:
+        queryset = queryset.filter(type=type)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return queryset.order_by("name", "id")
+
+
+def component_get(*, actor: Actor, project_id: uuid.UUID, component_id: uuid.UUID) -> Component:
+    component = Component.objects.filter(
+        pk=component_id, project_id=project_id, project__organization_id=actor.organization.pk
+    ).first()
+    if component is None:
+        raise ComponentNotFoundError()
+    return component
+
+
+# --- packages ----------------------------------------------------------------------------------
+@dataclass
+class DraftPackage:
+    """The virtual ``draft`` package: the project's live components as they are now, shaped like
+    the ``PackageComponent`` rows of a real package (``captured``)."""
+
+    captured: list[Any]
+    version: str = semver.DRAFT
+    id: None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: None = None
+    created_by: None = None
+
+
+def package_list(*, actor: Actor, project_id: uuid.UUID) -> QuerySet[Package]:
+    _project_exists(actor, project_id)
+    return (
+        Package.objects.filter(project_id=project_id)
+        .select_related("created_by")
+        .annotate(component_count=Count("components"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def package_get(*, actor: Actor, project_id: uuid.UUID, version: str) -> Package | DraftPackage:
+    _project_exists(actor, project_id)
+    if version == semver.DRAFT:
+        live = Component.objects.filter(project_id=project_id).exclude(
+            status=Component.Status.DELETED
+        )
+        return DraftPackage(
+            captured=[
+                PackageComponent(
+                    component_id=c.pk, name=c.name, type=c.type, version=c.version, schema=c.schema
+                )
+                for c in live.order_by("name", "id")
+            ]
+        )
+    package = (
+        Package.objects.filter(project_id=project_id, version=version)
+        .select_related("created_by")
+        .first()
+    )
+    if package is None:
+        raise PackageNotFoundError(
+            f"Package version {version} does not exist.", details={"version": version}
+        )
+    package.captured = list(PackageComponent.objects.filter(package=package).order_by("name", "id"))
+    return package
+
+
+# --- content types -----------------------------------------------------------------------------
+def content_type_list(
+    *,
+    actor: Actor,
+    project_id: uuid.UUID,
+    status: str | None = None,
+    search: str | None = None,
+    tags: list[str] | None = None,
+    sort: str | None = None,
+) -> QuerySet[ContentTypeDefinition]:
+    """Non-deleted types (``status=deleted`` lists the bin). ``tags``: every tag must be present
+    (GIN index on ``tags``). ``search``: case-insensitive substring of name or description."""
+    _project_exists(actor, project_id)
+    queryset = ContentTypeDefinition.objects.filter(project_id=project_id)
+    # Without a status filter the bin (deleted types) stays out of the list.
+    queryset = queryset.filter(status=status) if status else queryset.exclude(status=Status.DELETED)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if tags:
+        queryset = queryset.filter(tags__contains=tags)
+    return queryset.order_by(*CONTENT_TYPE_SORTS[sort or DEFAULT_CONTENT_TYPE_SORT])
+
+
+def content_type_get(
+    *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID
+) -> ContentTypeDefinition:
+    definition = ContentTypeDefinition.objects.filter(
+        pk=content_type_id,
+        project_id=project_id,
+        project__organization_id=actor.organization.pk,
+    ).first()
+    if definition is None:
+        raise ContentTypeNotFoundError()
+    return definition
+
+
+def content_type_version_list(
+    *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID
+) -> QuerySet[ContentTypeVersion]:
+    """Newest first."""
+    definition = content_type_get(
+        actor=actor, project_id=project_id, content_type_id=content_type_id
+    )
+    return ContentTypeVersion.objects.filter(definition=definition).order_by("-version")
+
+
+def content_type_version_get(
+    *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID, version: int
+) -> ContentTypeVersion:
+    definition = content_type_get(
+        actor=actor, project_id=project_id, content_type_id=content_type_id
+    )
+    found = ContentTypeVersion.objects.filter(definition=definition, version=version).first()
+    if found is None:
+        raise ContentTypeVersionNotFoundError(
+            f"Version {version} of this content type does not exist.",
+            details={
+                "requestedVersion": version,
+                "latestVersion": definition.last_published_version,
+            },
+        )
+    return found
