@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "ListingStatusEnum": "marketplace.models.ListingStatus",
         "RoleEnum": "publishing.models.Role",
         "TemplateTypeEnum": "publishing.models.TemplateType",
+        "ComponentTypeEnum": "contenttypes_app.models.Component.Type",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }

@@ -49,7 +49,7 @@ class ScopesInputSerializer(StrictSerializer):
         return attrs
 
 
-class MetadataInputSerializer(StrictSerializer):
+class ListingMetadataInputSerializer(StrictSerializer):
     name = StrictCharField(min_length=1, max_length=200, required=False)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
     usageInformation = StrictCharField(max_length=5000, required=False, allow_blank=True)
@@ -69,7 +69,7 @@ class PublishInputSerializer(StrictSerializer):
     itemType = StrictChoiceField(choices=ItemType.choices)
     itemId = ObjectIdInputField(help_text="24-hex id of a prompt or template of your organization.")
     scopes = ScopesInputSerializer()
-    metadata = MetadataInputSerializer(required=False, allow_null=True)
+    metadata = ListingMetadataInputSerializer(required=False, allow_null=True)
 
     def enabled_scopes(self) -> dict[str, ScopeSettings]:
         return {
@@ -95,7 +95,7 @@ class ListingUpdateInputSerializer(StrictSerializer):
     shareType = StrictChoiceField(choices=ShareType.choices, required=False)
     isContentVisible = StrictBooleanField(required=False)
     allowEditableReferences = StrictBooleanField(required=False)
-    metadata = MetadataInputSerializer(required=False)
+    metadata = ListingMetadataInputSerializer(required=False)
 
     FIELD_MAP = {
         "shareType": "share_type",
