@@ -486,10 +486,7 @@ def _captured_components(
     wanted = al.referenced_ids(definition.layout_component_id, definition.component_ids_allow_list)
     if version == semver.DRAFT:
         if for_publish:
-            raise ContentTypeValidationError(
-                'Cannot publish against the "draft" package version; choose a released package.',
-                details={"packageVersion": version},
-            )
+            raise _draft_package_error(version)
         rows = (
             Component.objects.filter(project_id=definition.project_id, pk__in=wanted)
             .exclude(status=Component.Status.DELETED)
@@ -502,21 +499,42 @@ def _captured_components(
             .first()
         )
         if package is None:
-            raise ContentTypePackageNotFoundError(
-                f"Package version {version} does not exist.", details={"packageVersion": version}
-            )
+            raise _missing_package_error(version)
         rows = PackageComponent.objects.filter(
             package=package, component_id__in=wanted
         ).values_list("component_id", "name", "type", "version", "schema")
+    return captured_from_rows(definition, rows)
+
+
+def _draft_package_error(version: str) -> ContentTypeValidationError:
+    return ContentTypeValidationError(
+        'Cannot publish against the "draft" package version; choose a released package.',
+        details={"packageVersion": version},
+    )
+
+
+def _missing_package_error(version: str) -> ContentTypePackageNotFoundError:
+    return ContentTypePackageNotFoundError(
+        f"Package version {version} does not exist.", details={"packageVersion": version}
+    )
+
+
+def captured_from_rows(
+    definition: ContentTypeDefinition, rows: Iterable[tuple]
+) -> dict[str, CapturedComponent]:
+    """Check the definition's components against the package rows ``(id, name, type, version,
+    schema)`` that were loaded for it (extra rows are ignored); raise 422 on any problem."""
+    wanted = al.referenced_ids(definition.layout_component_id, definition.component_ids_allow_list)
     captured = {
         str(pk): CapturedComponent(str(pk), name, type_, number, schema)
         for pk, name, type_, number, schema in rows
+        if str(pk) in wanted
     }
     invalid = sorted(cid for cid in wanted if cid not in captured)
     if invalid:
         raise ContentTypeValidationError(
             INVALID_COMPONENTS_MESSAGE,
-            details={"invalidComponentIds": invalid, "packageVersion": version},
+            details={"invalidComponentIds": invalid, "packageVersion": definition.package_version},
         )
     layout = captured[str(definition.layout_component_id)]
     if layout.type != Component.Type.LAYOUT:
@@ -564,6 +582,57 @@ _SNAPSHOT_FIELDS = (
 )
 
 
+PUBLISH_UPDATE_FIELDS = [
+    *_SNAPSHOT_FIELDS,
+    "component_ids",
+    "version",
+    "last_published_version",
+    "status",
+    "withdrawn",
+    "published_at",
+    "published_by",
+]
+
+
+def next_version(
+    definition: ContentTypeDefinition,
+    actor: Actor,
+    now: Any,
+    rolled_back_from: int | None = None,
+) -> ContentTypeVersion:
+    """Build (unsaved) version ``last + 1`` of the (locked) definition and mark the definition
+    published in memory; the caller saves both."""
+    number = (definition.last_published_version or 0) + 1
+    version = ContentTypeVersion(
+        definition=definition,
+        version=number,
+        rolled_back_from=rolled_back_from,
+        published_at=now,
+        published_by=actor.user,
+        **{field: getattr(definition, field) for field in _SNAPSHOT_FIELDS},
+    )
+    definition.version = definition.last_published_version = number
+    definition.status = Status.PUBLISHED
+    definition.withdrawn = False
+    definition.published_at = now
+    definition.published_by = actor.user
+    return version
+
+
+def notify_published(definition: ContentTypeDefinition) -> None:
+    """Send ``content_type_published`` once the transaction commits."""
+    transaction.on_commit(
+        partial(
+            signals.content_type_published.send_robust,
+            sender=ContentTypeDefinition,
+            content_type_id=definition.pk,
+            project_id=definition.project_id,
+            version=definition.version,
+        ),
+        robust=True,
+    )
+
+
 def _write_version(
     definition: ContentTypeDefinition,
     actor: Actor,
@@ -572,58 +641,24 @@ def _write_version(
     rolled_back_from: int | None = None,
 ) -> ContentTypeDefinition:
     """Freeze the (locked) definition as version ``last + 1`` and mark it published."""
-    now = timezone.now()
-    number = (definition.last_published_version or 0) + 1
+    version = next_version(definition, actor, timezone.now(), rolled_back_from)
     try:
-        ContentTypeVersion.objects.create(
-            definition=definition,
-            version=number,
-            rolled_back_from=rolled_back_from,
-            published_at=now,
-            published_by=actor.user,
-            **{field: getattr(definition, field) for field in _SNAPSHOT_FIELDS},
-        )
+        version.save()
     except IntegrityError as exc:  # impossible under the row lock; the constraint is the backstop
         raise ConflictError(
-            "Another publish took this version number; retry.", details={"version": number}
+            "Another publish took this version number; retry.", details={"version": version.version}
         ) from exc
-    definition.version = definition.last_published_version = number
-    definition.status = Status.PUBLISHED
-    definition.withdrawn = False
-    definition.published_at = now
-    definition.published_by = actor.user
-    _save(
-        definition,
-        [
-            *_SNAPSHOT_FIELDS,
-            "component_ids",
-            "version",
-            "last_published_version",
-            "status",
-            "withdrawn",
-            "published_at",
-            "published_by",
-        ],
-    )
+    _save(definition, PUBLISH_UPDATE_FIELDS)
     _audit(
         actor,
         action,
         "content_type",
         definition,
-        version=number,
+        version=version.version,
         packageVersion=definition.package_version,
         rolledBackFrom=rolled_back_from,
     )
-    transaction.on_commit(
-        partial(
-            signals.content_type_published.send_robust,
-            sender=ContentTypeDefinition,
-            content_type_id=definition.pk,
-            project_id=definition.project_id,
-            version=number,
-        ),
-        robust=True,
-    )
+    notify_published(definition)
     return definition
 
 

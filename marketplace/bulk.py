@@ -10,11 +10,11 @@ rule are reported and skipped; the rest of the batch goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
+from config.batches import BatchResult, ItemFailure
 from config.errors import DomainError, NotFoundError
 from config.ids import is_object_id
 from marketplace.models import Listing, ListingStatus
@@ -30,24 +30,6 @@ from marketplace.services import (
 from publishing.models import ITEM_MODELS, AuditEvent
 from publishing.services import audit_event
 from publishing.tenancy import Actor
-
-
-@dataclass(frozen=True)
-class ItemFailure:
-    item_id: str
-    code: str
-    message: str
-
-
-@dataclass
-class BatchResult:
-    changed_ids: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    failures: list[ItemFailure] = field(default_factory=list)
-
-    @property
-    def changed(self) -> int:
-        return len(self.changed_ids)
 
 
 def _lock_items(actor: Actor, item_type: str, item_ids: list[str], result: BatchResult) -> list:

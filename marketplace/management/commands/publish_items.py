@@ -9,8 +9,10 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from marketplace.bulk import BatchResult, listing_publish_batch
-from marketplace.management.bulk_command import BulkItemCommand, usage_error
+from config.batches import BatchResult
+from config.bulk_command import usage_error
+from marketplace.bulk import listing_publish_batch
+from marketplace.management.bulk_command import BulkItemCommand
 from marketplace.services import ScopeSettings
 
 

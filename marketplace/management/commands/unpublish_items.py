@@ -5,7 +5,8 @@ Example: ``manage.py unpublish_items --organization demo --owner ada@example.com
 
 from __future__ import annotations
 
-from marketplace.bulk import BatchResult, listing_unpublish_batch
+from config.batches import BatchResult
+from marketplace.bulk import listing_unpublish_batch
 from marketplace.management.bulk_command import BulkItemCommand
 
 

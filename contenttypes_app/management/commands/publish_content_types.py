@@ -1,0 +1,78 @@
+"""Bulk-publish a project's content types with the API's rules.
+
+Example: ``python manage.py publish_content_types --organization demo --project site --all-pending``
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from config.batches import BatchResult, ItemFailure
+from config.bulk_command import BulkCommand, usage_error
+from contenttypes_app.bulk import PENDING_STATUSES, content_type_publish_batch
+from contenttypes_app.models import ContentTypeDefinition, Project
+
+
+class Command(BulkCommand):
+    help = "Publish content types (draft, modified, unpublished) in batches; safe to re-run."
+    verb = "published"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--project", required=True, help="Project slug.")
+        selection = parser.add_mutually_exclusive_group(required=True)
+        selection.add_argument(
+            "--all-pending", action="store_true", help="Every draft, modified, unpublished type."
+        )
+        selection.add_argument("--ids-file", help="One content type id per line; '-' is stdin.")
+
+    def resolve(self, options: dict[str, Any]) -> None:
+        super().resolve(options)
+        self.project = Project.objects.filter(
+            organization=self.organization, slug=options["project"]
+        ).first()
+        if self.project is None:
+            raise usage_error(f"No project {options['project']!r} in {self.organization.slug}.")
+        self.ids_file = options["ids_file"]
+        self.check_readable(self.ids_file)
+
+    def _pending(self):
+        return ContentTypeDefinition.objects.filter(
+            project=self.project, status__in=PENDING_STATUSES
+        )
+
+    def selected_total(self) -> int | None:
+        return None if self.ids_file else self._pending().count()
+
+    def batches(self, batch_size: int) -> Iterator[tuple[str, list]]:
+        if self.ids_file:
+            for chunk in self.read_ids(self.ids_file, batch_size):
+                yield "content_type", chunk
+            return
+        last = None
+        while True:
+            queryset = self._pending().order_by("pk")
+            if last is not None:
+                queryset = queryset.filter(pk__gt=last)
+            ids = list(queryset.values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return
+            last = ids[-1]
+            yield "content_type", ids
+
+    def run_batch(self, kind: str, ids: list) -> BatchResult:
+        valid, invalid = [], []
+        for raw in ids:
+            try:
+                valid.append(raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw))
+            except ValueError:
+                invalid.append(ItemFailure(str(raw), "VALIDATION_FAILED", "Not a UUID."))
+        result = content_type_publish_batch(
+            actor=self.actor, project=self.project, content_type_ids=valid
+        )
+        result.failures[:0] = invalid
+        return result

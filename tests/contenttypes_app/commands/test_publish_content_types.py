@@ -1,0 +1,136 @@
+"""publish_content_types: the API's rules, in batches, re-runnable."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contenttypes_app import services
+from contenttypes_app.bulk import content_type_publish_batch
+from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
+from publishing.models import AuditEvent
+from tests.contenttypes_app.conftest import drive
+from tests.contenttypes_app.factories import make_content_type
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[int, dict]:
+    out = io.StringIO()
+    try:
+        call_command("publish_content_types", *args, "--json", stdout=out, stderr=io.StringIO())
+        code = 0
+    except CommandError as exc:
+        code = exc.returncode
+    return code, json.loads(out.getvalue()) if out.getvalue() else {}
+
+
+def more_types(world, count: int) -> list[ContentTypeDefinition]:
+    return [
+        make_content_type(world.actor, world.project, world.layout, world.views, name=f"Type {i}")
+        for i in range(count)
+    ]
+
+
+def test_all_pending_publishes_draft_modified_and_unpublished(world, org):
+    extra = more_types(world, 3)
+    services.content_type_publish(content_type_id=extra[0].pk, actor=world.actor)
+    services.content_type_update(
+        content_type_id=extra[0].pk, actor=world.actor, changes={"description": "x"}
+    )  # modified
+    services.content_type_publish(content_type_id=extra[1].pk, actor=world.actor)
+    services.content_type_unpublish(content_type_id=extra[1].pk, actor=world.actor)  # unpublished
+    code, data = run("--organization", org.slug, "--project", "website", "--all-pending")
+    assert code == 0
+    assert data["summary"]["published"] == 4
+    versions = dict(ContentTypeDefinition.objects.values_list("name", "version"))
+    assert versions == {"Article": 1, "Type 0": 2, "Type 1": 2, "Type 2": 1}
+    assert set(ContentTypeDefinition.objects.values_list("status", flat=True)) == {"published"}
+    article = ContentTypeDefinition.objects.get(name="Article")
+    assert article.schema["type"] == "object"
+    assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 6
+    again_code, again = run("--organization", org.slug, "--project", "website", "--all-pending")
+    assert (again_code, again["summary"]["selected"]) == (0, 0)
+    assert ContentTypeVersion.objects.count() == 6
+
+
+def test_ids_file_reports_failures_and_keeps_going(world, org, tmp_path):
+    deleted = drive(world, "deleted")
+    good = more_types(world, 1)[0]
+    broken = make_content_type(
+        world.actor,
+        world.project,
+        world.layout,
+        world.views,
+        name="Draft pkg",
+        package_version="draft",
+    )
+    ids = tmp_path / "ids"
+    ids.write_text(f"{deleted.pk}\n{good.pk}\n{broken.pk}\nnope\n{world.project.pk}\n")
+    code, data = run("--organization", org.slug, "--project", "website", "--ids-file", str(ids))
+    assert code == 1
+    assert data["summary"]["published"] == 1
+    codes = {f["id"]: f["code"] for f in data["failures"]}
+    assert codes == {
+        str(deleted.pk): "INVALID_STATUS",
+        str(broken.pk): "VALIDATION_FAILED",
+        "nope": "VALIDATION_FAILED",
+        str(world.project.pk): "NOT_FOUND",
+    }
+    assert ContentTypeDefinition.objects.get(pk=good.pk).version == 1
+
+
+def test_dry_run_writes_nothing(world, org):
+    code, data = run(
+        "--organization", org.slug, "--project", "website", "--all-pending", "--dry-run"
+    )
+    assert (code, data["summary"]["published"], data["summary"]["dryRun"]) == (0, 1, True)
+    assert not ContentTypeVersion.objects.exists()
+    assert ContentTypeDefinition.objects.get().status == "draft"
+
+
+def test_publish_permission_is_checked(world, org, editor):
+    code, data = run(
+        "--organization", org.slug, "--project", "website", "--all-pending", "--as", editor.email
+    )
+    assert code == 1
+    assert data["failures"][0]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--project", "website"], ["--project", "nope", "--all-pending"]],
+)
+def test_usage_errors(world, org, args):
+    code, _ = run("--organization", org.slug, *args)
+    assert code == 2
+
+
+def test_constant_queries_per_batch(world, org):
+    counts = []
+    for size in (2, 25):
+        definitions = (
+            more_types(world, size)
+            if size == 2
+            else [
+                make_content_type(
+                    world.actor, world.project, world.layout, world.views, name=f"B{i}"
+                )
+                for i in range(size)
+            ]
+        )
+        with CaptureQueriesContext(connection) as captured:
+            result = content_type_publish_batch(
+                actor=world.actor,
+                project=world.project,
+                content_type_ids=[d.pk for d in definitions],
+            )
+        assert result.changed == size
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
