@@ -82,9 +82,3 @@ def drive(world: World, state: str) -> ContentTypeDefinition:
 @pytest.fixture
 def published(world) -> ContentTypeDefinition:
     return drive(world, "published")
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """These tests authenticate with JWTs and never check a password: hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
