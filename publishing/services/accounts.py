@@ -175,6 +175,7 @@ def membership_change_role(*, actor: Actor, membership_id: int, role: str) -> Me
         raise ConflictError("An organization must keep at least one owner.")
     old_role, membership.role = membership.role, role
     membership.save(update_fields=["role"])
+    _revoke_keys_above(membership.user_id, actor.organization.pk, role)
     audit_record(
         actor=actor,
         action="publishing.membership.change_role",
@@ -200,7 +201,19 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
         target_id=str(membership.pk),
         details={"userId": membership.user_id, "role": membership.role},
     )
+    _revoke_keys_above(membership.user_id, actor.organization.pk, None)
     membership.delete()
+
+
+def _revoke_keys_above(user_id: int, organization_id: Any, role: str | None) -> None:
+    """A key never outranks its creator: revoke the creator's keys in this organization whose
+    role is above ``role`` (all of them when the creator left, ``role`` None)."""
+    keys = APIKey.objects.filter(
+        created_by_id=user_id, organization_id=organization_id, revoked_at__isnull=True
+    )
+    if role is not None:
+        keys = keys.filter(role__in=[r for r in Role.values if Role.rank(r) > Role.rank(role)])
+    keys.update(revoked_at=timezone.now())
 
 
 def _membership_for_update(actor: Actor, membership_id: int) -> Membership:

@@ -155,3 +155,16 @@ def test_api_key_of_one_org_cannot_reach_another(admin, org, other_org):
 
 def test_viewer_cannot_list_api_keys(viewer, org):
     assert bearer_client(viewer).get(url(org, "/api-keys")).status_code == 403
+
+
+def test_keys_never_outrank_their_creator(owner, admin, org):
+    raw = bearer_client(admin).post(url(org, "/api-keys"), {"name": "CI", "role": "admin"})
+    raw_editor = bearer_client(admin).post(url(org, "/api-keys"), {"name": "Ed", "role": "editor"})
+    member = Membership.objects.get(user=admin)
+    bearer_client(owner).patch(url(org, f"/members/{member.pk}"), {"role": "editor"})
+    key_admin = raw.json()["data"]["key"]
+    key_editor = raw_editor.json()["data"]["key"]
+    assert bearer_client(token=key_admin).get("/api/organizations").status_code == 401
+    assert bearer_client(token=key_editor).get("/api/organizations").status_code == 200
+    bearer_client(owner).delete(url(org, f"/members/{member.pk}"))
+    assert bearer_client(token=key_editor).get("/api/organizations").status_code == 401
