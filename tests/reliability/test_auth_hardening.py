@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import statistics
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -204,19 +202,6 @@ def test_login_runs_the_password_hasher_for_unknown_users(anon, owner, monkeypat
     assert login(anon, owner.email, "guess-2").status_code == 401
     assert unknown_user_calls == ["guess-1"]
     assert calls == ["guess-2"]
-
-
-def test_login_takes_about_as_long_for_unknown_users(anon, owner):
-    def timed(email: str) -> float:
-        started = time.perf_counter()
-        assert login(anon, email, "not-the-password").status_code == 401
-        return time.perf_counter() - started
-
-    timed(owner.email)  # warm up
-    known = statistics.median(timed(owner.email) for _ in range(3))
-    unknown = statistics.median(timed("nobody@acme.test") for _ in range(3))
-    # Without the dummy hash an unknown email would answer in a small fraction of the time.
-    assert unknown > known * 0.5, (known, unknown)
 
 
 # --- passwords ----------------------------------------------------------------------------------
