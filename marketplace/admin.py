@@ -458,7 +458,10 @@ class ListingAdmin(ModerationActionsAdmin):
     # -- columns and fields -------------------------------------------------------------------
     @admin.display(description="Status", ordering="status")
     def status_badge(self, listing: Listing) -> str:
-        hold = " (held)" if listing.moderation_hold and listing.status != "active" else ""
+        # Rejected and suspended listings are always held; an unpublished one may be too (it will
+        # only come back through review), which is worth seeing.
+        held = listing.moderation_hold and listing.status == ListingStatus.UNPUBLISHED
+        hold = " (on moderation hold)" if held else ""
         return format_html(
             '<span class="mod-status mod-status--{}">{}</span>{}',
             listing.status,
@@ -488,8 +491,9 @@ class ListingAdmin(ModerationActionsAdmin):
         warning = ""
         if not listing.is_content_visible:
             warning = format_html(
-                '<p class="mod-hidden-note">Hidden from consumers (isContentVisible is off). '
-                "Shown here because moderators must see what they judge.</p>"
+                '<p class="mod-hidden-note">{}</p>',
+                "Hidden from consumers (isContentVisible is off). "
+                "Shown here because moderators must see what they judge.",
             )
         return format_html('{}<pre class="mod-snapshot">{}</pre>', warning, listing.snapshot_body)
 

@@ -544,7 +544,7 @@ class BulkOutcome:
         if self.skipped:
             reasons = "; ".join(
                 f"{why} ({len(ids)})"
-                for why, ids in sorted(self.skipped.items(), key=lambda kv: -len(kv[1]))
+                for why, ids in sorted(self.skipped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
             )
             text += f" Skipped {self.skipped_count}: {reasons}."
         return text
