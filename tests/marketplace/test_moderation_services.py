@@ -198,6 +198,17 @@ def test_suspend_resolves_the_open_reports(org, editor, moderator, stranger, oth
 
 
 @pytest.mark.django_db
+def test_reject_also_settles_open_reports(org, editor, moderator, stranger, other_org):
+    """A live, reported listing resubmitted with changes and then rejected: reports resolved."""
+    listing = make_listing(editor, org, status="pending_review")
+    report = make_report(listing, other_org, stranger)
+    moderation.listing_reject(listing_id=listing.pk, moderator=moderator, reason="Still spam")
+    report.refresh_from_db()
+    assert (report.status, report.resolution_note) == ("resolved", "Listing rejected: Still spam")
+    assert ModerationEvent.objects.filter(action="resolve_report", report=report).exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("action", "status", "subject"),
     [
