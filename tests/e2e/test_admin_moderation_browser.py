@@ -46,6 +46,13 @@ PASSWORD = "browser-test-pass-2024"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.25 s per user; these tests create many users and check no passwords
+    # (the browser test logs in, with the same hasher on both sides).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _missing() -> str | None:
     if sync_playwright is None:
         return "the playwright package is not installed (pip install -r requirements-dev.txt)"

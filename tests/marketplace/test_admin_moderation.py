@@ -28,6 +28,13 @@ REPORTS = reverse("admin:marketplace_report_changelist")
 EVENTS = reverse("admin:marketplace_moderationevent_changelist")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.25 s per user; these tests create many users and check no passwords
+    # (the browser test logs in, with the same hasher on both sides).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def change_url(listing: Listing) -> str:
     return reverse("admin:marketplace_listing_change", args=[listing.pk])
 

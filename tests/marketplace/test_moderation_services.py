@@ -34,6 +34,13 @@ ALLOWED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.25 s per user; these tests create many users and check no passwords
+    # (the browser test logs in, with the same hasher on both sides).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def run(action: str, listing: Listing, moderator, reason: str = "Because."):
     return moderation.LISTING_SERVICES[action](
         listing_id=listing.pk, moderator=moderator, reason=reason
