@@ -615,3 +615,42 @@ def listing_report(
             details={"reportId": report.pk, "reason": reason},
         )
     return report, created
+
+
+# --- moderation (staff) ------------------------------------------------------------------------
+# Implemented in marketplace/moderation.py (transitions, locks, events, emails) and re-exported
+# here, so ``marketplace.services`` names every operation on listings.
+from marketplace.moderation import (  # noqa: E402
+    listing_approve,
+    listing_feature,
+    listing_moderate_many,
+    listing_reinstate,
+    listing_reject,
+    listing_suspend,
+    listing_unfeature,
+    report_dismiss,
+    report_resolve,
+    report_settle_many,
+)
+
+__all__ = [  # the use cases; helpers shared with marketplace.bulk are imported by name
+    "acquisition_edit_source",
+    "acquisition_remove",
+    "listing_acquire",
+    "listing_approve",
+    "listing_feature",
+    "listing_moderate_many",
+    "listing_publish",
+    "listing_reinstate",
+    "listing_reject",
+    "listing_report",
+    "listing_suspend",
+    "listing_unfeature",
+    "listing_unpublish",
+    "listing_unpublish_item",
+    "listing_update",
+    "publish_locked_items",
+    "report_dismiss",
+    "report_resolve",
+    "report_settle_many",
+]
