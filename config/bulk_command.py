@@ -136,7 +136,7 @@ class BulkCommand(BaseCommand):
                 failures += [(item_type, failure) for failure in result.failures]
                 if dry_run and options["verbosity"] >= 2:
                     for item_id in result.changed_ids:
-                        self.stderr.write(f"would {self.verb.rstrip('ed')}e {item_type} {item_id}")
+                        self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
                 progress(len(ids), changed, unchanged, len(failures))
         except KeyboardInterrupt:
             interrupted = True

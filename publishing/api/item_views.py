@@ -147,7 +147,7 @@ class ItemViewSet(viewsets.GenericViewSet):
         return self.version_serializer(version, context={"content_hidden": hidden}).data
 
 
-def _schema(kind: str, out, write, version, checkpoint, restore, filterset):
+def _schema(kind: str, out, write, version, checkpoint, restore):
     tag = [f"{kind}s"]
     return extend_schema_view(
         list=extend_schema(
@@ -226,7 +226,6 @@ def _schema(kind: str, out, write, version, checkpoint, restore, filterset):
     s.VersionOutputSerializer,
     s.CheckpointOutputSerializer,
     s.RestoreOutputSerializer,
-    PromptFilter,
 )
 class PromptViewSet(ItemViewSet):
     kind = "prompt"
@@ -244,7 +243,6 @@ class PromptViewSet(ItemViewSet):
     s.TemplateVersionOutputSerializer,
     s.TemplateCheckpointOutputSerializer,
     s.TemplateRestoreOutputSerializer,
-    TemplateFilter,
 )
 class TemplateViewSet(ItemViewSet):
     kind = "template"

@@ -335,3 +335,9 @@ def test_exit_codes_from_the_command_line(org, owner, make_item):
     with open(ids, "w") as handle:
         handle.write("bad\n")
     assert exit_code("--organization", org.slug, "--ids-file", ids) == 1
+
+
+def test_dry_run_verbose_lists_what_would_change(org, catalogue):
+    code, _, err = run("publish_items", "--organization", org.slug, "--all", "--dry-run", "-v", "2")
+    assert code == 0
+    assert err.count("would be published: ") == 8
