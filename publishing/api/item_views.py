@@ -153,7 +153,8 @@ def _schema(kind: str, out, write, version, checkpoint, restore, filterset):
         list=extend_schema(
             tags=tag,
             summary=f"List the organization's {kind}s",
-            responses={200: paged(out), **errors(400, 401, 403)},
+            # A list action: drf-spectacular wraps ``out`` in the paginator's envelope itself.
+            responses={200: out, **errors(400, 401, 403)},
         ),
         create=extend_schema(
             tags=tag,

@@ -17,3 +17,25 @@ def test_options_is_a_405_envelope_not_a_500(owner, path):
     response = bearer_client(owner).options(path)
     assert response.status_code == 405
     assert error_of(response)["code"] == "METHOD_NOT_ALLOWED"
+
+
+def _schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+@pytest.mark.parametrize("path", ["/api/prompts", "/api/templates"])
+def test_item_lists_are_documented_as_one_page_envelope(path):
+    schema = _schema()
+    ok = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    data = _resolve(schema, ok["schema"])["properties"]["data"]
+    items = _resolve(schema, data["properties"]["items"]["items"])
+    assert "success" not in items["properties"]  # an item, not another envelope
+    assert {"id", "name", "body"} <= set(items["properties"])
