@@ -39,3 +39,9 @@ def test_item_lists_are_documented_as_one_page_envelope(path):
     items = _resolve(schema, data["properties"]["items"]["items"])
     assert "success" not in items["properties"]  # an item, not another envelope
     assert {"id", "name", "body"} <= set(items["properties"])
+
+
+def test_api_key_timestamps_are_documented_nullable():
+    key = _schema()["components"]["schemas"]["APIKeyOutput"]["properties"]
+    assert key["lastUsedAt"]["nullable"] is True
+    assert key["revokedAt"]["nullable"] is True
