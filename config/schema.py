@@ -134,3 +134,18 @@ class ProjectAutoSchema(AutoSchema):
             rate_limited = OpenApiResponse(envelope, description=ERROR_DESCRIPTIONS[429])
             responses["429"] = self._get_response_for_code(rate_limited, "429", None, direction)
         return responses
+
+
+def allow_empty_query_values(result, generator, request, public):
+    """drf-spectacular postprocessing hook: mark every optional query parameter
+    ``allowEmptyValue``.
+
+    The API reads an empty value (``?limit=``, ``?status=``) as an absent parameter, as HTML forms
+    and django-filter do; the schema says so, so clients and fuzzers know ``?limit=`` is fine.
+    """
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

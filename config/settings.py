@@ -246,7 +246,10 @@ SPECTACULAR_SETTINGS = {
         "TemplateTypeEnum": "publishing.models.TemplateType",
         "ComponentTypeEnum": "contenttypes_app.models.Component.Type",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.allow_empty_query_values",
+    ],
 }
 
 # Security: strict outside DEBUG. TLS terminates at the reverse proxy (docs/operating.md).

@@ -36,7 +36,7 @@ def _validated(serializer_class, request: Request):
 
 
 def _choice_param(request: Request, name: str, choices) -> str | None:
-    value = request.query_params.get(name)
+    value = request.query_params.get(name) or None  # empty means absent (allowEmptyValue)
     if value is not None and value not in choices.values:
         raise ValidationFailedError.for_fields(
             {name: f"Must be one of: {', '.join(choices.values)}."}
@@ -213,7 +213,7 @@ class BrowseView(APIView):
         browse_filter = query.get("filter") or "all"
         if browse_filter not in FILTERS:
             raise ValidationFailedError.for_fields({"filter": "all, organization or marketplace."})
-        raw_cursor = query.get("cursor")
+        raw_cursor = query.get("cursor") or None
         if raw_cursor is not None and sort == "relevance":
             raise ValidationFailedError.for_fields({"cursor": "Not available with relevance."})
         params = selectors.BrowseParams(
@@ -339,7 +339,7 @@ class AcquiredDetailView(APIView):
     )
     def delete(self, request: Request, acquisition_id: str) -> Response:
         actor = actor_from_request(request)
-        raw = request.query_params.get("deleteCopy", "false")
+        raw = request.query_params.get("deleteCopy") or "false"
         if raw not in ("true", "false"):
             raise ValidationFailedError.for_fields({"deleteCopy": "true or false."})
         services.acquisition_remove(

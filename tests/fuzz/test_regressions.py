@@ -45,3 +45,26 @@ def test_api_key_timestamps_are_documented_nullable():
     key = _schema()["components"]["schemas"]["APIKeyOutput"]["properties"]
     assert key["lastUsedAt"]["nullable"] is True
     assert key["revokedAt"]["nullable"] is True
+
+
+def test_optional_query_parameters_are_documented_as_allowing_empty_values():
+    parameters = _schema()["paths"]["/api/marketplace/my-published"]["get"]["parameters"]
+    assert {p["name"]: p.get("allowEmptyValue") for p in parameters if p["in"] == "query"} == {
+        "scope": True,
+        "status": True,
+        "itemType": True,
+        "page": True,
+        "limit": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/marketplace/my-published?limit=&page=&itemType=&scope=&status=",
+        "/api/marketplace?limit=&cursor=&itemType=&sort=&filter=&q=",
+        "/api/prompts?limit=&owner=&updatedSince=&ordering=",
+    ],
+)
+def test_empty_query_values_mean_absent(owner, query):
+    assert bearer_client(owner).get(query).status_code == 200
