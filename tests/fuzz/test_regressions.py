@@ -68,3 +68,26 @@ def test_optional_query_parameters_are_documented_as_allowing_empty_values():
 )
 def test_empty_query_values_mean_absent(owner, query):
     assert bearer_client(owner).get(query).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "updatedSince=0001-01-01T00:00:00%2B01:00",  # year 0 in UTC
+        "updatedSince=9999-12-31T23:00:00-05:00",  # year 10000 in UTC
+        "owner=-2.0788067141514264e%2B16",
+        "owner=99999999999999999999",
+        "owner=NaN",
+        "owner=1e400",
+    ],
+)
+def test_item_filters_refuse_values_the_database_cannot_compare(owner, query):
+    response = bearer_client(owner).get(f"/api/templates?{query}")
+    assert response.status_code == 400, response.content
+    assert error_of(response)["code"] == "VALIDATION_FAILED"
+
+
+def test_updated_since_accepts_any_utc_offset_python_can_read(owner):
+    # PostgreSQL refuses offsets beyond ±15:59; the filter converts to UTC first.
+    query = "updatedSince=0200-04-04T20%3A31%3A46.497-22%3A44"
+    assert bearer_client(owner).get(f"/api/prompts?{query}").status_code == 200
