@@ -51,13 +51,29 @@ class StrictUUIDField(StrictCharField):
             self.fail("invalid_uuid")
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
 @extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.Field):
-    default_error_messages = {"invalid": "Must be a JSON object."}
+    default_error_messages = {
+        "invalid": "Must be a JSON object.",
+        # PostgreSQL's jsonb cannot store \u0000, in keys or in values.
+        "nul": "Null characters are not allowed, in keys or in values.",
+    }
 
     def to_internal_value(self, data: Any) -> dict:
         if not isinstance(data, dict):
             self.fail("invalid")
+        if _contains_nul(data):
+            self.fail("nul")
         return data
 
     def to_representation(self, value: Any) -> Any:

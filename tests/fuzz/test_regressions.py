@@ -91,3 +91,27 @@ def test_updated_since_accepts_any_utc_offset_python_can_read(owner):
     # PostgreSQL refuses offsets beyond ±15:59; the filter converts to UTC first.
     query = "updatedSince=0200-04-04T20%3A31%3A46.497-22%3A44"
     assert bearer_client(owner).get(f"/api/prompts?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("get", "s?search=a%00b", None),
+        ("get", "s/{project}/content-types?tags=a%00b", None),
+        ("get", "s/{project}/packages/1.0.0%00", None),
+        ("post", "s/{project}/packages", {"version": "2.0.0", "metadata": {"a": "\x00"}}),
+        ("post", "s/{project}/packages", {"version": "2.0.0", "metadata": {"\x00": 1}}),
+        (
+            "post",
+            "s/{project}/components",
+            {"name": "Nul", "type": "view", "schema": {"properties": {"a": {"title": "\x00"}}}},
+        ),
+    ],
+)
+def test_nul_bytes_in_the_content_api_are_a_400_or_404(world, method, suffix, body):
+    base = f"/v1/organizations/{world.home.org_id}/project"
+    path = base + suffix.format(project=world.home.project_id)
+    client = bearer_client(world.users["owner"])
+    response = client.get(path) if body is None else client.post(path, body, format="json")
+    assert response.status_code in (400, 404), response.content
+    assert error_of(response)["code"] in ("VALIDATION_FAILED", "PACKAGE_NOT_FOUND")
