@@ -115,3 +115,22 @@ def test_nul_bytes_in_the_content_api_are_a_400_or_404(world, method, suffix, bo
     response = client.get(path) if body is None else client.post(path, body, format="json")
     assert response.status_code in (400, 404), response.content
     assert error_of(response)["code"] in ("VALIDATION_FAILED", "PACKAGE_NOT_FOUND")
+
+
+@pytest.mark.parametrize("depth", [101, 100_000])
+def test_deeply_nested_json_is_a_400_not_a_500(owner, depth):
+    body = "[" * depth + "]" * depth
+    response = bearer_client(owner).generic(
+        "POST", "/api/prompts", body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "nested deeper" in error_of(response)["message"]
+
+
+def test_json_nested_within_the_limit_reaches_validation(owner):
+    body = '{"name": "x", "body": "y", "description": ' + "[" * 99 + "]" * 99 + "}"
+    response = bearer_client(owner).generic(
+        "POST", "/api/prompts", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "description" in error_of(response)["details"]["fields"]
