@@ -23,7 +23,7 @@ from publishing import services as pub_services
 from publishing.models import APIKey, Membership, Organization, Role, User
 from publishing.tenancy import Actor, actor_for
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test data
+PASSWORD = "correct-horse-battery-staple"
 LAYOUT_SCHEMA = {
     "type": "object",
     "properties": {
