@@ -76,7 +76,8 @@ class World:
     rival: Side
     users: dict[str, User]
     member_ids: dict[str, int]  # role name -> membership id in the home organization
-    keys: dict[str, str]  # "viewer", "revoked", "admin" -> raw API key of the home organization
+    # "viewer", "revoked", "admin": raw API keys of the home organization; "rival": of the rival's
+    keys: dict[str, str]
     key_ids: dict[str, str]
 
     def token(self, name: str) -> str:
@@ -188,6 +189,7 @@ def build_world() -> World:
     users["colleague"], membership = _member(home_org, "colleague@home.test", Role.EDITOR)
     member_ids["colleague"] = membership.pk
     users["outsider"], _ = _member(rival_org, "owner@rival.test", Role.OWNER)
+    users["loner"] = _user("loner@nowhere.test")  # in no organization: can be added as a member
     users["moderator"] = _user("moderator@platform.test", is_staff=True)
     group = Group.objects.filter(name="Moderators").first()
     if group is not None:
@@ -218,6 +220,11 @@ def build_world() -> World:
         key, raw = pub_services.api_key_create(actor=home_actor, name=f"{name} key", role=role)
         keys[name], key_ids[name] = raw, str(key.pk)
     pub_services.api_key_revoke(actor=home_actor, key_id=key_ids["revoked"])
+    rival_key, keys["rival"] = pub_services.api_key_create(
+        actor=rival_actor, name="rival key", role=Role.EDITOR
+    )
+    key_ids["rival"] = str(rival_key.pk)
+    member_ids["rival-owner"] = Membership.objects.get(user=rival.owner).pk
     return World(home, rival, users, member_ids, keys, key_ids)
 
 
@@ -253,6 +260,18 @@ def db_snapshot() -> dict[str, list[tuple]]:
     )
     snapshot = {}
     for model in models:
-        rows = model.objects.order_by("pk").values_list()
-        snapshot[model.__name__] = [tuple(map(repr, row)) for row in rows]
+        # last_used_at is written by authentication itself, whatever the request does.
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_used_at"]
+        rows = model.objects.order_by("pk").values_list(*fields)
+        snapshot[model.__name__] = sorted(tuple(map(repr, row)) for row in rows)
     return snapshot
+
+
+def snapshot_diff(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict:
+    """Rows added, changed or removed, per model (empty when nothing changed)."""
+    diff = {}
+    for name in before:
+        old, new = set(before[name]), set(after[name])
+        if old != new:
+            diff[name] = {"added": sorted(new - old), "removed": sorted(old - new)}
+    return diff
