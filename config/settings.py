@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.allow_empty_query_values",
+        "config.schema.document_object_id_parameters",
     ],
 }
 

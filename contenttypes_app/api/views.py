@@ -663,7 +663,13 @@ class ContentTypeVersionDetailView(APIView):
         tags=CONTENT_TYPES,
         operation_id="content_types_versions_retrieve",
         summary="Get one published version in full",
-        parameters=[OpenApiParameter("version", int, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "version",
+                {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                OpenApiParameter.PATH,
+            )
+        ],
         responses={
             200: s.ContentTypeVersionOutputSerializer,
             **content_errors(400, 401, 404),

@@ -25,8 +25,17 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+MAX_VERSION_NUMBER = 2_000_000_000
+VERSION_NUMBER = OpenApiParameter(
+    "number",
+    {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER},
+    OpenApiParameter.PATH,
+    description="Version number, from 1.",
+)
+
+
 def _version_number(raw: str) -> int:
-    return parse_positive_int(raw, "number", 0, 2_000_000_000)
+    return parse_positive_int(raw, "number", 0, MAX_VERSION_NUMBER)
 
 
 class ItemViewSet(viewsets.GenericViewSet):
@@ -203,11 +212,13 @@ def _schema(kind: str, out, write, version, checkpoint, restore, filterset):
         version_detail=extend_schema(
             tags=tag,
             summary="Get one version",
+            parameters=[VERSION_NUMBER],
             responses={200: enveloped(version), **errors(400, 401, 404)},
         ),
         restore=extend_schema(
             tags=tag,
             summary="Restore a version (records a new 'restore' version)",
+            parameters=[VERSION_NUMBER],
             request=None,
             responses={201: enveloped(restore), **errors(400, 401, 403, 404)},
         ),

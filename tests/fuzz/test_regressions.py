@@ -134,3 +134,23 @@ def test_json_nested_within_the_limit_reaches_validation(owner):
     )
     assert response.status_code == 400
     assert "description" in error_of(response)["details"]["fields"]
+
+
+def test_strict_request_bodies_are_documented_as_closed():
+    components = _schema()["components"]["schemas"]
+    assert components["PromptWriteRequest"]["additionalProperties"] is False
+    assert components["PublishInputRequest"]["additionalProperties"] is False
+    assert components["ScopeInputRequest"]["additionalProperties"] is False
+
+
+def test_object_ids_and_numbers_in_paths_are_documented_with_their_bounds():
+    paths = _schema()["paths"]
+    restore = paths["/api/prompts/{id}/versions/{number}/restore"]["post"]["parameters"]
+    by_name = {p["name"]: p["schema"] for p in restore}
+    assert by_name["id"] == {"type": "string", "pattern": "^[0-9a-f]{24}$"}
+    assert by_name["number"] == {"type": "integer", "minimum": 1, "maximum": 2_000_000_000}
+    listing = paths["/api/marketplace/{listing_id}"]["get"]["parameters"]
+    assert listing[0]["schema"]["pattern"] == "^[0-9a-f]{24}$"
+    acquired = paths["/api/marketplace/acquired"]["get"]["parameters"]
+    page = next(p for p in acquired if p["name"] == "page")
+    assert page["schema"] == {"type": "integer", "minimum": 1, "maximum": 1_000_000}
