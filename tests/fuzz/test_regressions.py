@@ -154,3 +154,19 @@ def test_object_ids_and_numbers_in_paths_are_documented_with_their_bounds():
     acquired = paths["/api/marketplace/acquired"]["get"]["parameters"]
     page = next(p for p in acquired if p["name"] == "page")
     assert page["schema"] == {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/marketplace?page=%C2%B2",  # superscript two: isdigit() but not int()
+        "/api/prompts?limit=%C2%B2",
+        "/api/marketplace?page=%D9%A3",  # Arabic-Indic three: int() reads it
+        "/api/prompts/000000000000000000000000/versions/%C2%B2/restore",
+    ],
+)
+def test_page_limit_and_version_numbers_are_ascii_digits(owner, path):
+    client = bearer_client(owner)
+    response = client.post(path) if path.endswith("/restore") else client.get(path)
+    assert response.status_code == 400, response.content
+    assert error_of(response)["code"] == "VALIDATION_FAILED"
