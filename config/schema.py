@@ -134,6 +134,18 @@ class ProjectAutoSchema(AutoSchema):
     here keeps the schema exact without each view repeating it. Views that declare 429 keep theirs.
     """
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # drf-spectacular documents every PATCH body as partial (no required fields), as DRF's
+        # generic views validate it. Only the viewsets' partial_update does; our APIView PATCH
+        # handlers validate the whole body, so their required fields stay required.
+        if self.method == "PATCH" and getattr(self.view, "action", None) != "partial_update":
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def _map_basic_serializer(self, serializer, direction):
         from config.serializers import StrictSerializer
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,7 +60,7 @@ class PublishView(APIView):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": 255},
                 OpenApiParameter.HEADER,
                 description="Up to 255 characters, kept 24 h per caller: a retry with the same key "
                 "and body replays the first response; another body answers 422; a retry while the "

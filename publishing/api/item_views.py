@@ -25,7 +25,7 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-MAX_VERSION_NUMBER = 2_000_000_000
+MAX_VERSION_NUMBER = 999_999_999  # parse_positive_int reads at most nine digits
 VERSION_NUMBER = OpenApiParameter(
     "number",
     {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER},

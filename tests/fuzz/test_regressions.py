@@ -148,7 +148,7 @@ def test_object_ids_and_numbers_in_paths_are_documented_with_their_bounds():
     restore = paths["/api/prompts/{id}/versions/{number}/restore"]["post"]["parameters"]
     by_name = {p["name"]: p["schema"] for p in restore}
     assert by_name["id"] == {"type": "string", "pattern": "^[0-9a-f]{24}$"}
-    assert by_name["number"] == {"type": "integer", "minimum": 1, "maximum": 2_000_000_000}
+    assert by_name["number"] == {"type": "integer", "minimum": 1, "maximum": 999_999_999}
     listing = paths["/api/marketplace/{listing_id}"]["get"]["parameters"]
     assert listing[0]["schema"]["pattern"] == "^[0-9a-f]{24}$"
     acquired = paths["/api/marketplace/acquired"]["get"]["parameters"]
@@ -170,3 +170,18 @@ def test_page_limit_and_version_numbers_are_ascii_digits(owner, path):
     response = client.post(path) if path.endswith("/restore") else client.get(path)
     assert response.status_code == 400, response.content
     assert error_of(response)["code"] == "VALIDATION_FAILED"
+
+
+def test_patch_bodies_of_api_views_keep_their_required_fields():
+    components = _schema()["components"]["schemas"]
+    assert components["MembershipUpdateInputRequest"]["required"] == ["role"]
+    assert "PatchedMembershipUpdateInputRequest" not in components
+    assert "PatchedPromptWriteRequest" in components  # the viewsets' partial_update stays partial
+
+
+def test_versions_and_component_names_are_documented_with_their_grammar():
+    components = _schema()["components"]["schemas"]
+    version = components["PackageCreateInputRequest"]["properties"]["version"]
+    assert version["pattern"].startswith("^(?:0|[1-9][0-9]*)")
+    name = components["ComponentCreateInputRequest"]["properties"]["name"]
+    assert name["pattern"] == "^[A-Za-z][A-Za-z0-9_-]*$"
