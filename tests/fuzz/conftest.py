@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.security.conftest import world  # noqa: F401 - the shared fixture
+from tests.security.conftest import module_world, shared_world, world  # noqa: F401 - shared
 
 STATS: dict[str, int] = {}  # operation label -> requests sent
 

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.fuzz.conftest import STATS
 from tests.security.routes import shape, template
-from tests.security.world import World, build_world
+from tests.security.world import World
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
@@ -145,15 +145,15 @@ def _names_another_route(case) -> bool:
 
 
 @pytest.fixture
-def fuzz_world(db, settings) -> World:
-    """Real data, rate limits off, and the WSGI app sharing the test's transaction."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fuzz_world(shared_world, settings) -> World:
+    """Real data (built once for the module), rate limits off, and the WSGI app sharing the
+    test's transaction."""
     settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "off")
     # Like Django's test client: the app must not close the connection that holds the test's
     # transaction at the end of each request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    world = build_world()
+    world = shared_world
     CURRENT["world"] = world
     yield world
     CURRENT.clear()
