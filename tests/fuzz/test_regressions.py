@@ -185,3 +185,14 @@ def test_versions_and_component_names_are_documented_with_their_grammar():
     assert version["pattern"].startswith("^(?:0|[1-9][0-9]*)")
     name = components["ComponentCreateInputRequest"]["properties"]["name"]
     assert name["pattern"] == "^[A-Za-z][A-Za-z0-9_-]*$"
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_json_numbers_that_overflow_to_infinity_are_a_400(world, number):
+    base = f"/v1/organizations/{world.home.org_id}/projects/{world.home.project_id}"
+    body = '{"version": "2.0.0", "metadata": {"limit": ' + number + "}}"
+    response = bearer_client(world.users["owner"]).generic(
+        "POST", f"{base}/packages", body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "out of range" in error_of(response)["message"]
