@@ -7,6 +7,7 @@ validators, jsonschema or PostgreSQL recurse into them.
 
 A number such as ``1e400`` is valid JSON but overflows to infinity, which PostgreSQL's jsonb (and
 JSON itself, on the way out) cannot hold: it is refused here too, like ``NaN`` and ``Infinity``.
+So are lone surrogates (``"\\udfff"``) anywhere in the document, keys included.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import re
 from typing import Any
 
 from rest_framework import parsers
@@ -23,21 +25,33 @@ from rest_framework.utils.json import strict_constant
 MAX_DEPTH = 100
 
 
-def nesting_depth_exceeds(data: Any, limit: int) -> bool:
-    """True if arrays/objects in ``data`` nest deeper than ``limit`` (iterative, no recursion)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def document_problem(data: Any, depth_limit: int) -> str | None:
+    """Why a parsed document cannot be accepted, or None. Iterative: no recursion.
+
+    Arrays and objects may nest at most ``depth_limit`` deep, and no string (value or key) may
+    hold a lone surrogate (``"\\ud800"``): it is not a character, cannot be encoded as UTF-8 for
+    PostgreSQL or for the response, and DRF's string fields already refuse it.
+    """
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return "JSON strings must not contain lone surrogates (\\ud800-\\udfff)."
+            continue
         if isinstance(value, dict):
-            children = value.values()
+            children = [*value.keys(), *value.values()]
         elif isinstance(value, list):
             children = value
         else:
             continue
-        if depth > limit:
-            return True
+        if depth > depth_limit:
+            return f"JSON nested deeper than {depth_limit} levels."
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def finite_float(text: str) -> float:
@@ -60,6 +74,7 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - {exc}") from exc
         except RecursionError as exc:
             raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.") from exc
-        if nesting_depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
+        problem = document_problem(data, MAX_DEPTH)
+        if problem is not None:
+            raise ParseError(problem)
         return data

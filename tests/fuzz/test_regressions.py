@@ -196,3 +196,29 @@ def test_json_numbers_that_overflow_to_infinity_are_a_400(world, number):
     )
     assert response.status_code == 400, response.content
     assert "out of range" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "body"),
+    [
+        ("/packages", '{"version": "2.0.0", "metadata": {"a": "\\ud800"}}'),
+        ("/packages", '{"version": "2.0.0", "metadata": {"\\udfff": 1}}'),
+        ("/components", '{"name": "S", "type": "view", "schema": {"title": "\\ud800"}}'),
+    ],
+)
+def test_lone_surrogates_in_json_are_a_400_not_a_500(world, suffix, body):
+    base = f"/v1/organizations/{world.home.org_id}/projects/{world.home.project_id}"
+    response = bearer_client(world.users["owner"]).generic(
+        "POST", base + suffix, body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "surrogate" in error_of(response)["message"]
+
+
+def test_rendering_a_lone_surrogate_variable_is_a_400(world):
+    path = f"/api/prompts/{world.home.prompt_id}/render"
+    body = '{"variables": {"name": "\\ud800"}}'
+    response = bearer_client(world.users["owner"]).generic(
+        "POST", path, body, content_type="application/json"
+    )
+    assert response.status_code == 400
