@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check schema bench clean db-stop
+.PHONY: install run test lint format check schema bench clean db-stop fuzz soak
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -28,6 +28,16 @@ run: install
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The long schema fuzz: random, FUZZ_MAX_EXAMPLES generated cases per operation (make test runs
+# a bounded, repeatable 25).
+fuzz: install
+	FUZZ_RANDOM=1 FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-200} $(VENV)/bin/pytest tests/fuzz/test_schema_fuzz.py -q $(PYTEST_ARGS)
+
+# Load soak: gunicorn on 127.0.0.1, mixed traffic for SOAK_SECONDS, then reconciliation against
+# a throwaway database (docs/security.md). CI runs SOAK_SECONDS=20.
+soak: install
+	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-120} $(SOAK_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -23,7 +23,8 @@ MAX_PAGE = 1_000_000
 def parse_positive_int(raw: str | None, name: str, default: int, maximum: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= maximum:
+    # isdigit() alone admits "²" (int() then raises) and other scripts' digits: ASCII only.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= maximum:
         raise ValidationFailedError.for_fields(
             {name: f"Must be an integer between 1 and {maximum}."}
         )

@@ -95,9 +95,19 @@ class PaginationSerializer(serializers.Serializer):
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="Page number, from 1."),
-    OpenApiParameter("limit", int, description="Items per page, 1-100 (default 20)."),
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, description="Page number."
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+        description="Items per page (default 20).",
+    ),
 ]
+OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"
+# Path parameters of the /api/ family that hold 24-hex ObjectIds (prompts, templates, listings,
+# acquisitions); organizations, members and API keys use UUID and integer converters.
+OBJECT_ID_PATH_PARAMETERS = {"id", "listing_id", "acquisition_id"}
 
 
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -117,11 +127,32 @@ class BearerJWTScheme(SimpleJWTScheme):
 
 
 class ProjectAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema, plus a documented 429 on every rate-limited operation.
+    """drf-spectacular's AutoSchema, plus a documented 429 on every rate-limited operation, and
+    ``additionalProperties: false`` on request bodies that refuse unknown keys.
 
     Every view with throttles can answer 429 ``RATE_LIMITED`` (config/throttling.py); listing it
     here keeps the schema exact without each view repeating it. Views that declare 429 keep theirs.
     """
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # drf-spectacular documents every PATCH body as partial (no required fields), as DRF's
+        # generic views validate it. Only the viewsets' partial_update does; our APIView PATCH
+        # handlers validate the whole body, so their required fields stay required.
+        if self.method == "PATCH" and getattr(self.view, "action", None) != "partial_update":
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
+    def _map_basic_serializer(self, serializer, direction):
+        from config.serializers import StrictSerializer
+
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False  # "Unknown field." (400)
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -134,3 +165,31 @@ class ProjectAutoSchema(AutoSchema):
             rate_limited = OpenApiResponse(envelope, description=ERROR_DESCRIPTIONS[429])
             responses["429"] = self._get_response_for_code(rate_limited, "429", None, direction)
         return responses
+
+
+def document_object_id_parameters(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the ObjectId path parameters of ``/api/`` carry their
+    pattern (a malformed id answers 400 VALIDATION_FAILED)."""
+    for path, path_item in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path" and parameter["name"] in OBJECT_ID_PATH_PARAMETERS:
+                    parameter["schema"] = {"type": "string", "pattern": OBJECT_ID_PATTERN}
+    return result
+
+
+def allow_empty_query_values(result, generator, request, public):
+    """drf-spectacular postprocessing hook: mark every optional query parameter
+    ``allowEmptyValue``.
+
+    The API reads an empty value (``?limit=``, ``?status=``) as an absent parameter, as HTML forms
+    and django-filter do; the schema says so, so clients and fuzzers know ``?limit=`` is fine.
+    """
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

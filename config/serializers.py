@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from config.ids import is_object_id
+from config.ids import OBJECT_ID_RE, is_object_id
 
 
 class StrictCharField(serializers.CharField):
@@ -59,6 +60,7 @@ class StrictChoiceField(serializers.ChoiceField):
         return self.choice_strings_to_values[data]
 
 
+@extend_schema_field({"type": "string", "pattern": OBJECT_ID_RE.pattern})
 class ObjectIdInputField(StrictCharField):
     default_error_messages = {"invalid_id": "Must be a 24-character lowercase hex id."}
 

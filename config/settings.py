@@ -197,7 +197,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    # No OPTIONS self-description: the OpenAPI schema documents the API, and DRF's metadata needs
+    # a serializer_class our viewsets do not have (it answered 500). OPTIONS answers 405.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_PAGINATION_CLASS": "config.pagination.EnvelopePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.ProjectAutoSchema",
@@ -243,7 +246,11 @@ SPECTACULAR_SETTINGS = {
         "TemplateTypeEnum": "publishing.models.TemplateType",
         "ComponentTypeEnum": "contenttypes_app.models.Component.Type",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.allow_empty_query_values",
+        "config.schema.document_object_id_parameters",
+    ],
 }
 
 # Security: strict outside DEBUG. TLS terminates at the reverse proxy (docs/operating.md).

@@ -129,6 +129,11 @@ def package_get(*, actor: Actor, project_id: uuid.UUID, version: str) -> Package
                 for c in live.order_by("name", "id")
             ]
         )
+    if not semver.is_valid(version):
+        # No such package can exist; and PostgreSQL refuses text with NUL bytes in a query.
+        raise PackageNotFoundError(
+            "Package version not found: not a semantic version.", details={"version": version}
+        )
     package = (
         Package.objects.filter(project_id=project_id, version=version)
         .select_related("created_by")

@@ -34,6 +34,13 @@ MAX_ALLOW_LIST = 500
 # naming (drf-spectacular would otherwise warn that one set is named both RoleEnum and RolesEnum).
 ROLE_VALUES = [(role, role) for role in Role.values]
 COMPONENT_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")
+# contenttypes_app.semver's grammar for the OpenAPI schema (ECMA regex: no named groups; numeric
+# pre-release identifiers without leading zeros).
+_PRE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+SEMVER_PATTERN = (
+    r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)"
+    rf"(?:-{_PRE_ID}(?:\.{_PRE_ID})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
 
 
 # --- input fields ------------------------------------------------------------------------------
@@ -51,21 +58,40 @@ class StrictUUIDField(StrictCharField):
             self.fail("invalid_uuid")
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
 @extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.Field):
-    default_error_messages = {"invalid": "Must be a JSON object."}
+    default_error_messages = {
+        "invalid": "Must be a JSON object.",
+        # PostgreSQL's jsonb cannot store \u0000, in keys or in values.
+        "nul": "Null characters are not allowed, in keys or in values.",
+    }
 
     def to_internal_value(self, data: Any) -> dict:
         if not isinstance(data, dict):
             self.fail("invalid")
+        if _contains_nul(data):
+            self.fail("nul")
         return data
 
     def to_representation(self, value: Any) -> Any:
         return value
 
 
+@extend_schema_field(
+    {"type": "string", "maxLength": semver.MAX_LENGTH, "pattern": f"^(?:draft|{SEMVER_PATTERN})$"}
+)
 class PackageVersionField(StrictCharField):
-    """A semantic version, or ``draft`` when ``allow_draft``."""
+    """A semantic version, or ``draft`` when ``allow_draft`` (every use of it allows it)."""
 
     default_error_messages = {"invalid_version": "Must be a semantic version (e.g. 1.2.0){draft}."}
 
@@ -106,11 +132,12 @@ class AllowListGroupInputSerializer(StrictSerializer):
                 "description": "A named group of components.",
                 "required": ["id", "componentIds"],
                 "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": "string"},
+                    "id": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "name": {"type": "string", "maxLength": 200},
                     "componentIds": {
                         "type": "array",
                         "items": {"type": "string", "format": "uuid"},
+                        "maxItems": MAX_ALLOW_LIST,
                     },
                 },
                 "additionalProperties": False,
@@ -229,6 +256,9 @@ class ComponentOutputSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
 
 
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"}
+)
 class ComponentNameField(StrictCharField):
     default_error_messages = {
         "invalid_name": "Must start with a letter and contain only letters, digits, _ and -."
@@ -314,8 +344,15 @@ class PackageOutputSerializer(serializers.Serializer):
         return PackageComponentOutputSerializer(captured, many=True).data
 
 
+@extend_schema_field(
+    {"type": "string", "maxLength": semver.MAX_LENGTH, "pattern": f"^{SEMVER_PATTERN}$"}
+)
+class SemverField(StrictCharField):
+    """A new package's version; the service checks it (400 ``INVALID_VERSION``)."""
+
+
 class PackageCreateInputSerializer(StrictSerializer):
-    version = StrictCharField(max_length=semver.MAX_LENGTH, help_text="Semantic version.")
+    version = SemverField(max_length=semver.MAX_LENGTH, help_text="Semantic version.")
     metadata = JSONObjectField(required=False)
 
 
@@ -450,8 +487,9 @@ class RollbackInputSerializer(StrictSerializer):
     version = StrictIntegerField(min_value=1, help_text="The version whose definition to restore.")
 
 
-class StatusInputSerializer(serializers.Serializer):
-    """Documentation only: the status body is parsed by hand to answer ``{provided, allowed}``."""
+class StatusInputSerializer(StrictSerializer):
+    """Documentation only: the status body is parsed by hand to answer ``{provided, allowed}``
+    (unknown keys are refused there too)."""
 
     status = serializers.ChoiceField(choices=["deleted", "draft", "modified"])
 

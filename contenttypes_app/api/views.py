@@ -99,6 +99,8 @@ class ProjectListView(APIView):
     def get(self, request: Request, organization_id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
         search = (request.query_params.get("search") or "").strip()[:200] or None
+        if search is not None and "\x00" in search:
+            raise ValidationFailedError.for_fields({"search": "Null characters are not allowed."})
         queryset = selectors.project_list(actor=actor, search=search)
         return paginated(request, queryset, s.ProjectOutputSerializer, ContentPagination)
 
@@ -338,8 +340,10 @@ class ContentTypeListView(APIView):
             for tag in raw.split(",")
             if tag.strip()
         ]
-        if any(len(tag) > 50 for tag in tags) or len(tags) > 50:
-            raise ValidationFailedError.for_fields({"tags": "At most 50 tags of 50 characters."})
+        if any(len(tag) > 50 or "\x00" in tag for tag in tags) or len(tags) > 50:
+            raise ValidationFailedError.for_fields(
+                {"tags": "At most 50 tags of 50 characters, without null characters."}
+            )
         queryset = selectors.content_type_list(
             actor=actor, project_id=project_id, tags=tags or None, **filters
         )
@@ -659,7 +663,13 @@ class ContentTypeVersionDetailView(APIView):
         tags=CONTENT_TYPES,
         operation_id="content_types_versions_retrieve",
         summary="Get one published version in full",
-        parameters=[OpenApiParameter("version", int, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "version",
+                {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                OpenApiParameter.PATH,
+            )
+        ],
         responses={
             200: s.ContentTypeVersionOutputSerializer,
             **content_errors(400, 401, 404),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,7 +36,7 @@ def _validated(serializer_class, request: Request):
 
 
 def _choice_param(request: Request, name: str, choices) -> str | None:
-    value = request.query_params.get(name)
+    value = request.query_params.get(name) or None  # empty means absent (allowEmptyValue)
     if value is not None and value not in choices.values:
         raise ValidationFailedError.for_fields(
             {name: f"Must be one of: {', '.join(choices.values)}."}
@@ -60,7 +60,7 @@ class PublishView(APIView):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": 255},
                 OpenApiParameter.HEADER,
                 description="Up to 255 characters, kept 24 h per caller: a retry with the same key "
                 "and body replays the first response; another body answers 422; a retry while the "
@@ -213,7 +213,7 @@ class BrowseView(APIView):
         browse_filter = query.get("filter") or "all"
         if browse_filter not in FILTERS:
             raise ValidationFailedError.for_fields({"filter": "all, organization or marketplace."})
-        raw_cursor = query.get("cursor")
+        raw_cursor = query.get("cursor") or None
         if raw_cursor is not None and sort == "relevance":
             raise ValidationFailedError.for_fields({"cursor": "Not available with relevance."})
         params = selectors.BrowseParams(
@@ -339,7 +339,7 @@ class AcquiredDetailView(APIView):
     )
     def delete(self, request: Request, acquisition_id: str) -> Response:
         actor = actor_from_request(request)
-        raw = request.query_params.get("deleteCopy", "false")
+        raw = request.query_params.get("deleteCopy") or "false"
         if raw not in ("true", "false"):
             raise ValidationFailedError.for_fields({"deleteCopy": "true or false."})
         services.acquisition_remove(

@@ -25,8 +25,17 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+MAX_VERSION_NUMBER = 999_999_999  # parse_positive_int reads at most nine digits
+VERSION_NUMBER = OpenApiParameter(
+    "number",
+    {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER},
+    OpenApiParameter.PATH,
+    description="Version number, from 1.",
+)
+
+
 def _version_number(raw: str) -> int:
-    return parse_positive_int(raw, "number", 0, 2_000_000_000)
+    return parse_positive_int(raw, "number", 0, MAX_VERSION_NUMBER)
 
 
 class ItemViewSet(viewsets.GenericViewSet):
@@ -153,7 +162,8 @@ def _schema(kind: str, out, write, version, checkpoint, restore):
         list=extend_schema(
             tags=tag,
             summary=f"List the organization's {kind}s",
-            responses={200: paged(out), **errors(400, 401, 403)},
+            # A list action: drf-spectacular wraps ``out`` in the paginator's envelope itself.
+            responses={200: out, **errors(400, 401, 403)},
         ),
         create=extend_schema(
             tags=tag,
@@ -202,11 +212,13 @@ def _schema(kind: str, out, write, version, checkpoint, restore):
         version_detail=extend_schema(
             tags=tag,
             summary="Get one version",
+            parameters=[VERSION_NUMBER],
             responses={200: enveloped(version), **errors(400, 401, 404)},
         ),
         restore=extend_schema(
             tags=tag,
             summary="Restore a version (records a new 'restore' version)",
+            parameters=[VERSION_NUMBER],
             request=None,
             responses={201: enveloped(restore), **errors(400, 401, 403, 404)},
         ),

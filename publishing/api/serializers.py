@@ -90,8 +90,8 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
 class APIKeyOutputSerializer(serializers.ModelSerializer):
     createdBy = serializers.EmailField(source="created_by.email")
     createdAt = serializers.DateTimeField(source="created_at")
-    lastUsedAt = serializers.DateTimeField(source="last_used_at")
-    revokedAt = serializers.DateTimeField(source="revoked_at")
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", allow_null=True)
+    revokedAt = serializers.DateTimeField(source="revoked_at", allow_null=True)
 
     class Meta:
         model = APIKey

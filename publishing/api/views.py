@@ -161,7 +161,14 @@ class MeView(APIView):
         responses={200: enveloped(s.UserOutputSerializer), **errors(401)},
     )
     def get(self, request: Request) -> Response:
-        return ok(s.UserOutputSerializer(request.user).data)
+        context = {}
+        if isinstance(request.auth, APIKey):
+            # A key acts in its own organization with its own role: it must not reveal the other
+            # organizations of the user who created it, nor that user's role.
+            actor = actor_from_request(request)
+            actor.organization.role = actor.role
+            context["organizations"] = [actor.organization]
+        return ok(s.UserOutputSerializer(request.user, context=context).data)
 
 
 def _validated(serializer_class, request: Request, **kwargs) -> dict:

@@ -1,0 +1,342 @@
+"""Who may call what: every API operation, every kind of caller, the expected status.
+
+The operations are discovered from Django's URL resolver (``tests/security/routes.py``), not
+listed by hand: ``test_every_api_operation_has_a_row`` fails when an endpoint under ``/api/`` or
+``/v1/`` has no row here, so a new endpoint cannot ship without its authorization being decided.
+
+Each row sends one valid request (so the outcome is decided by who asks, not by validation) about
+the home organization's objects (``tests/security/world.py``) as each caller:
+
+    anon        no credentials
+    viewer      JWT of a viewer of the home organization
+    editor      JWT of an editor (not the author of the objects: the owner created them)
+    admin       JWT of an admin
+    owner       JWT of the owner, who created the objects
+    outsider    JWT of the owner of another organization (OWASP API1: foreign ids → 404)
+    moderator   JWT of platform staff with no membership
+    revoked     a revoked API key of the home organization
+    viewer_key  an API key of the home organization with the viewer role
+
+Every request runs in a savepoint that is rolled back, so each caller finds the same data; every
+refused request (4xx) must leave the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from contenttypes_app import services as ct_services
+from publishing.tenancy import actor_for
+from tests.security.routes import api_operations
+from tests.security.world import PASSWORD, World, db_snapshot, snapshot_diff
+
+ACTORS = (
+    "anon",
+    "viewer",
+    "editor",
+    "admin",
+    "owner",
+    "outsider",
+    "moderator",
+    "revoked",
+    "viewer_key",
+)
+
+# Shorthands for the common columns.
+#            anon view edit admn ownr outs mod  rvkd vkey
+PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200, 200)  # no authentication at all
+DOCS = (200, 200, 200, 200, 200, 200, 200, 401, 200)  # public, but bad credentials are refused
+READ_ORG = (401, 200, 200, 200, 200, 404, 403, 401, 200)  # read an object of the organization
+LIST_OWN = (401, 200, 200, 200, 200, 200, 403, 401, 200)  # a list of the caller's organization
+EDIT_OWN = (401, 403, 403, 200, 200, 404, 403, 401, 403)  # change the owner's object
+DEL_OWN = (401, 403, 403, 204, 204, 404, 403, 401, 403)
+CREATE = (401, 403, 201, 201, 201, 201, 403, 401, 403)  # editor+ create in their organization
+V1_READ = (401, 200, 200, 200, 200, 404, 404, 401, 200)  # /v1/organizations/{home}/…
+V1_CREATE = (401, 403, 201, 201, 201, 404, 404, 401, 403)
+V1_EDIT = (401, 403, 200, 200, 200, 404, 404, 401, 403)
+V1_ADMIN = (401, 403, 403, 200, 200, 404, 404, 401, 403)  # admins, owners, or publishers
+ORG_READ = (401, 200, 200, 200, 200, 404, 404, 401, 200)  # /api/organizations/{home}/…
+ORG_ADMIN = (401, 403, 403, 200, 200, 404, 404, 401, 403)  # admins and owners, signed in
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # the URL pattern, as tests/security/routes.py spells it
+    expect: tuple[int, ...]  # one status per caller, in ACTORS order
+    body: Callable[[World], Any] | None = None
+    params: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path overrides
+    setup: Callable[[World], None] | None = None  # run once before the callers
+    # The body carries someone's credentials: the answer is about them, not about the caller.
+    credentials_in_body: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _prompt_body(w: World) -> dict:
+    return {"name": "New prompt", "body": "Hello {{name}}"}
+
+
+def _template_body(w: World) -> dict:
+    return {"name": "New template", "body": "Hello {{name}}", "type": "sms"}
+
+
+def _publish_body(w: World) -> dict:
+    scope = {"enabled": True, "shareType": "copy"}
+    return {
+        "itemType": "prompt",
+        "itemId": w.home.prompt_id,
+        "scopes": {"organization": scope, "marketplace": scope},
+    }
+
+
+def _content_type_body(w: World) -> dict:
+    return {
+        "name": "Post",
+        "layoutComponentId": str(w.home.layout.pk),
+        "componentIdsAllowList": [str(w.home.views[0].pk)],
+        "packageVersion": "1.0.0",
+    }
+
+
+def _modify_content_type(w: World) -> None:
+    ct_services.content_type_update(
+        content_type_id=w.home.content_type.pk,
+        actor=actor_for(w.home.owner, w.home.organization),
+        changes={"description": "edited, not yet published"},
+    )
+
+
+def _refresh_body(w: World) -> dict:
+    return {"refresh": str(RefreshToken.for_user(w.users["viewer"]))}
+
+
+ORG = "/api/organizations/{organization_id}"
+V1 = "/v1/organizations/{organization_id}/projects"
+PROJECT = V1 + "/{project_id}"
+CT = PROJECT + "/content-types/{id}"
+
+
+def _item_rows(kind: str, body: Callable[[World], dict]) -> list[Row]:
+    base = f"/api/{kind}s"
+    # A prompt that was never published is deletable; the template has a live listing (409).
+    if kind == "prompt":
+        delete = Row(
+            "DELETE", base + "/{pk}", DEL_OWN, params={"pk": lambda w: w.home.draft_prompt_id}
+        )
+    else:
+        delete = Row("DELETE", base + "/{pk}", (*EDIT_OWN[:3], 409, 409, *EDIT_OWN[5:]))
+    return [
+        Row("GET", base, LIST_OWN),
+        Row("POST", base, CREATE, body=body),
+        Row("GET", base + "/{pk}", READ_ORG),
+        Row("PATCH", base + "/{pk}", EDIT_OWN, body=lambda w: {"name": "Renamed"}),
+        delete,
+        Row("POST", base + "/{pk}/render", READ_ORG, body=lambda w: {"variables": {"name": "Ada"}}),
+        Row("GET", base + "/{pk}/versions", READ_ORG),
+        Row("POST", base + "/{pk}/versions", EDIT_OWN, body=lambda w: {"label": "checkpoint"}),
+        Row("GET", base + "/{pk}/versions/{number}", READ_ORG),
+        Row(
+            "POST",
+            base + "/{pk}/versions/{number}/restore",
+            (401, 403, 403, 201, 201, 404, 403, 401, 403),
+        ),
+    ]
+
+
+# fmt: off
+MATRIX: list[Row] = [
+    # --- documentation and health ------------------------------------------------------------
+    #                                             anon view edit admn ownr outs mod  rvkd vkey
+    Row("GET", "/api/schema/", DOCS),
+    Row("GET", "/api/docs/", DOCS),
+    Row("GET", "/api/redoc/", DOCS),
+    Row("GET", "/api/health", PUBLIC),
+    # --- auth: open endpoints, credentials in the body -----------------------------------------
+    Row("POST", "/api/auth/register", (201,) * 9, body=lambda w: {
+        "email": "newcomer@signup.test", "password": "a-long-and-unusual-passphrase",
+        "fullName": "Newcomer", "organizationName": "Newcomer Inc",
+    }),
+    Row("POST", "/api/auth/login", PUBLIC, credentials_in_body=True,
+        body=lambda w: {"email": w.users["viewer"].email, "password": PASSWORD}),
+    Row("POST", "/api/auth/refresh", PUBLIC, body=_refresh_body, credentials_in_body=True),
+    Row("POST", "/api/auth/logout", PUBLIC, body=_refresh_body, credentials_in_body=True),
+    Row("GET", "/api/auth/me", (401, 200, 200, 200, 200, 200, 200, 401, 200)),
+    # --- organizations, members, API keys ------------------------------------------------------
+    Row("GET", "/api/organizations", (401, 200, 200, 200, 200, 200, 200, 401, 200)),
+    Row("POST", "/api/organizations", (401, 201, 201, 201, 201, 201, 201, 401, 403),
+        body=lambda w: {"name": "Side Project"}),
+    Row("GET", ORG, ORG_READ),
+    Row("PATCH", ORG, ORG_ADMIN, body=lambda w: {"name": "Renamed"}),
+    Row("GET", ORG + "/members", ORG_READ),
+    Row("POST", ORG + "/members", (401, 403, 403, 201, 201, 404, 404, 401, 403),
+        body=lambda w: {"email": w.users["loner"].email, "role": "viewer"}),
+    Row("PATCH", ORG + "/members/{member_id}", ORG_ADMIN, body=lambda w: {"role": "viewer"}),
+    Row("DELETE", ORG + "/members/{member_id}", (401, 403, 403, 204, 204, 404, 404, 401, 403)),
+    Row("GET", ORG + "/api-keys", ORG_ADMIN),
+    Row("POST", ORG + "/api-keys", (401, 403, 403, 201, 201, 404, 404, 401, 403),
+        body=lambda w: {"name": "ci", "role": "viewer"}),
+    Row("DELETE", ORG + "/api-keys/{key_id}", ORG_ADMIN),
+    # --- prompts and templates -----------------------------------------------------------------
+    *_item_rows("prompt", _prompt_body),
+    *_item_rows("template", _template_body),
+    # --- marketplace ---------------------------------------------------------------------------
+    Row("GET", "/api/marketplace", LIST_OWN),
+    Row("POST", "/api/marketplace/publish", EDIT_OWN, body=_publish_body),
+    Row("POST", "/api/marketplace/unpublish", EDIT_OWN, body=lambda w: {
+        "itemType": "prompt", "itemId": w.home.prompt_id, "scopes": ["organization"]}),
+    Row("GET", "/api/marketplace/my-published", LIST_OWN),
+    Row("GET", "/api/marketplace/acquired", LIST_OWN),
+    Row("GET", "/api/marketplace/acquired/{acquisition_id}", READ_ORG),
+    Row("PATCH", "/api/marketplace/acquired/{acquisition_id}",
+        (401, 403, 200, 200, 200, 404, 403, 401, 403), body=lambda w: {"description": "Edited"}),
+    Row("DELETE", "/api/marketplace/acquired/{acquisition_id}",
+        (401, 403, 204, 204, 204, 404, 403, 401, 403)),
+    Row("POST", "/api/marketplace/{listing_id}/acquire",
+        (401, 403, 201, 201, 201, 404, 403, 401, 403), body=lambda w: {}),
+    Row("POST", "/api/marketplace/{listing_id}/report",
+        (401, 201, 201, 201, 201, 404, 403, 401, 201), body=lambda w: {"reason": "spam"}),
+    Row("GET", "/api/marketplace/{listing_id}", READ_ORG),
+    Row("PATCH", "/api/marketplace/{listing_id}", EDIT_OWN,
+        body=lambda w: {"isContentVisible": False}),
+    Row("DELETE", "/api/marketplace/{listing_id}", EDIT_OWN),
+    # --- /v1 content: projects, components, packages -------------------------------------------
+    Row("GET", V1, V1_READ),
+    Row("POST", V1, V1_CREATE, body=lambda w: {"name": "Docs site"}),
+    Row("GET", PROJECT, V1_READ),
+    Row("PUT", PROJECT, V1_EDIT, body=lambda w: {"description": "Renamed"}),
+    Row("DELETE", PROJECT, V1_ADMIN, params={"project_id": lambda w: w.home.empty_project.pk}),
+    Row("GET", PROJECT + "/components", V1_READ),
+    Row("POST", PROJECT + "/components", V1_CREATE,
+        body=lambda w: {"name": "Quote", "type": "view"}),
+    Row("GET", PROJECT + "/components/{component_id}", V1_READ),
+    Row("PUT", PROJECT + "/components/{component_id}", V1_EDIT,
+        body=lambda w: {"description": "A spare view"}),
+    Row("DELETE", PROJECT + "/components/{component_id}", V1_EDIT),
+    Row("GET", PROJECT + "/packages", V1_READ),
+    Row("POST", PROJECT + "/packages", V1_CREATE, body=lambda w: {"version": "2.0.0"}),
+    Row("GET", PROJECT + "/packages/{version}", V1_READ),
+    # --- /v1 content types ---------------------------------------------------------------------
+    Row("GET", PROJECT + "/content-types", V1_READ),
+    Row("POST", PROJECT + "/content-types", V1_CREATE, body=_content_type_body),
+    Row("GET", CT, V1_READ),
+    Row("PUT", CT, V1_EDIT, body=lambda w: {"description": "Edited"}),
+    Row("DELETE", CT, V1_ADMIN),
+    Row("POST", CT + "/publish", V1_ADMIN, setup=_modify_content_type),
+    Row("POST", CT + "/unpublish", V1_ADMIN),
+    Row("POST", CT + "/discard", V1_EDIT, setup=_modify_content_type),
+    Row("POST", CT + "/status", V1_ADMIN, body=lambda w: {"status": "deleted"}),
+    Row("PATCH", CT + "/status", V1_ADMIN, body=lambda w: {"status": "deleted"}),
+    Row("PUT", CT + "/package-version", V1_EDIT, body=lambda w: {"packageVersion": "draft"}),
+    Row("POST", CT + "/rollback", V1_ADMIN, body=lambda w: {"version": 1},
+        setup=_modify_content_type),
+    Row("GET", CT + "/versions", V1_READ),
+    Row("GET", CT + "/versions/{version}", V1_READ),
+]
+# fmt: on
+ROWS = {row.key: row for row in MATRIX}
+
+
+def fill(row: Row, w: World) -> str:
+    """The row's URL with the home organization's ids (or the row's overrides)."""
+    home = w.home
+    kind = "template" if row.path.startswith("/api/templates") else "prompt"
+    values: dict[str, Any] = {
+        "organization_id": home.org_id,
+        "project_id": home.project_id,
+        "component_id": home.spare_component.pk,
+        "id": home.content_type.pk,
+        "version": "1.0.0" if "/packages/" in row.path else "1",
+        "pk": home.template_id if kind == "template" else home.prompt_id,
+        "number": "1",
+        "listing_id": home.org_listing_id,
+        "acquisition_id": home.acquisition_ref_id,
+        "member_id": w.member_ids["colleague"],
+        "key_id": w.key_ids["admin"],
+    }
+    values.update({name: get(w) for name, get in row.params.items()})
+    return row.path.format(**values)
+
+
+def client_for(actor: str, w: World) -> APIClient:
+    client = APIClient()
+    if actor == "anon":
+        return client
+    if actor == "revoked":
+        token = w.keys["revoked"]
+    elif actor == "viewer_key":
+        token = w.keys["viewer"]
+    else:
+        user = w.users["owner" if actor == "owner" else actor]
+        token = str(RefreshToken.for_user(user).access_token)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def send(client: APIClient, method: str, url: str, body: Any):
+    if body is None:
+        return client.generic(method, url)
+    return client.generic(method, url, json.dumps(body), content_type="application/json")
+
+
+def home_only_ids(w: World) -> list[str]:
+    """Ids that only the home organization may ever see."""
+    home = w.home
+    return [
+        home.org_id,
+        home.org_listing_id,
+        home.draft_prompt_id,
+        home.project_id,
+        str(home.content_type.pk),
+        home.acquisition_ref_id,
+        home.acquisition_copy_id,
+        w.key_ids["admin"],
+    ]
+
+
+def test_every_api_operation_has_a_row():
+    discovered = set(api_operations())
+    missing = sorted(discovered - set(ROWS))
+    stale = sorted(set(ROWS) - discovered)
+    assert not missing, f"API operations without an authorization row: {missing}"
+    assert not stale, f"rows for operations that no longer exist: {stale}"
+    assert len(ROWS) == len(MATRIX), "duplicate rows"
+    assert all(len(row.expect) == len(ACTORS) for row in MATRIX)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=str)
+def test_authorization(row: Row, shared_world: World):
+    w = shared_world
+    if row.setup is not None:
+        row.setup(w)
+    before = db_snapshot()
+    private = home_only_ids(w)
+    outcomes = {}
+    for actor in ACTORS:
+        savepoint = transaction.savepoint()
+        try:
+            body = row.body(w) if row.body is not None else None
+            response = send(client_for(actor, w), row.method, fill(row, w), body)
+            changes = snapshot_diff(before, db_snapshot()) if response.status_code >= 400 else {}
+        finally:
+            transaction.savepoint_rollback(savepoint)
+        outcomes[actor] = response.status_code
+        assert not changes, f"{actor}: refused with {response.status_code} but wrote {changes}"
+        if actor == "outsider" and response.status_code < 400 and not row.credentials_in_body:
+            leaked = [i for i in private if i in response.content.decode()]
+            assert not leaked, f"the outsider saw the home organization's ids {leaked}"
+    expected = dict(zip(ACTORS, row.expect, strict=True))
+    assert outcomes == expected, {a: (outcomes[a], expected[a]) for a in ACTORS}
