@@ -18,6 +18,12 @@ from config.ids import OBJECT_ID_RE, is_object_id
 class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # The documented maxLength applies to what the client sent, before whitespace is trimmed.
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")

@@ -175,3 +175,14 @@ def test_schema_and_docs_are_served(anon):
     assert "/api/auth/login" in schema.json()["paths"]
     assert anon.get("/api/docs/").status_code == 200
     assert anon.get("/api/redoc/").status_code == 200
+
+
+def test_max_length_counts_the_characters_sent_before_trimming(anon):
+    body = {
+        "email": "x@y.test",
+        "password": "a-long-and-unusual-passphrase",
+        "fullName": "\u001d" + "x" * 200,
+        "organizationName": "Y",
+    }
+    error = assert_validation_failed(anon.post(REGISTER, body, format="json"))
+    assert "fullName" in error["details"]["fields"]
