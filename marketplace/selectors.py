@@ -90,7 +90,13 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+def _search_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config="english")
+
+
+def listing_browse_matches(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+    """The visible listings that match the filter, item type and ``q``, in no order: what page
+    totals count."""
     queryset = listing_visible_queryset(actor=actor)
     if params.filter == "organization":
         queryset = queryset.filter(scope=Scope.ORGANIZATION)
@@ -98,13 +104,21 @@ def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
         queryset = queryset.filter(scope=Scope.MARKETPLACE)
     if params.item_type:
         queryset = queryset.filter(item_type=params.item_type)
-    queryset = with_consumer_fields(queryset, actor=actor)
     if params.q:
-        query = SearchQuery(params.q, search_type="websearch", config="english")
-        queryset = queryset.filter(search_vector=query)
-        if params.sort == "relevance":
-            rank = SearchRank(F("search_vector"), query)
-            return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "-id")
+        queryset = queryset.filter(search_vector=_search_query(params.q))
+    return queryset
+
+
+def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+    matches = listing_browse_matches(actor=actor, params=params)
+    if params.q and params.sort == "relevance":
+        rank = SearchRank(F("search_vector"), _search_query(params.q))
+        return (
+            with_consumer_fields(matches, actor=actor)
+            .annotate(rank=rank)
+            .order_by("-rank", "-published_at", "-id")
+        )
+    queryset = with_consumer_fields(matches, actor=actor)
     keys = SORT_KEYS.get(params.sort, SORT_KEYS["newest"])
     if params.cursor is not None:
         queryset = queryset.filter(keyset_after(keys, params.cursor))

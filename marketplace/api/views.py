@@ -185,7 +185,8 @@ class BrowseView(APIView):
             "listings. `q` is a full-text search (websearch syntax) over name, description, "
             "usage information and, where the content is visible, the content; with `q` the "
             "default order is relevance. Page with `page`/`limit`, or follow `nextCursor` "
-            "(pass it back as `cursor`), which stays fast at any depth."
+            "(pass it back as `cursor`), which stays fast at any depth. In page mode `total` is "
+            "exact on the last page and up to 1,000 matches, and PostgreSQL's estimate above."
         ),
         parameters=[
             OpenApiParameter("filter", str, enum=FILTERS, description="Default all."),
@@ -227,6 +228,7 @@ class BrowseView(APIView):
         limit = parse_positive_int(query.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
         rows, pagination, next_cursor = browse_page(
             selectors.listing_browse(actor=actor, params=params),
+            matches=selectors.listing_browse_matches(actor=actor, params=params),
             sort=sort,
             page=page,
             limit=limit,
