@@ -90,6 +90,10 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Relevance ranking reads every candidate's search vector, so it ranks at most this many matches.
+RELEVANCE_CANDIDATES = 1000
+
+
 def _search_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config="english")
 
@@ -112,9 +116,13 @@ def listing_browse_matches(*, actor: Actor, params: BrowseParams) -> QuerySet[Li
 def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
     matches = listing_browse_matches(actor=actor, params=params)
     if params.q and params.sort == "relevance":
+        # Ranking a word found in 100,000 listings would read 100,000 rows. Rank the
+        # RELEVANCE_CANDIDATES newest matches instead (read in index order): exactly the same
+        # result whenever there are no more matches than that, and a bounded cost when there are.
+        candidates = matches.order_by(*SORT_KEYS["newest"]).values("pk")[:RELEVANCE_CANDIDATES]
         rank = SearchRank(F("search_vector"), _search_query(params.q))
         return (
-            with_consumer_fields(matches, actor=actor)
+            with_consumer_fields(Listing.objects.filter(pk__in=candidates), actor=actor)
             .annotate(rank=rank)
             .order_by("-rank", "-published_at", "-id")
         )

@@ -186,7 +186,9 @@ class BrowseView(APIView):
             "usage information and, where the content is visible, the content; with `q` the "
             "default order is relevance. Page with `page`/`limit`, or follow `nextCursor` "
             "(pass it back as `cursor`), which stays fast at any depth. In page mode `total` is "
-            "exact on the last page and up to 1,000 matches, and PostgreSQL's estimate above."
+            "exact on the last page and up to 1,000 matches, and PostgreSQL's estimate above. "
+            "Relevance ranks the 1,000 newest matches (all of them when there are fewer): "
+            "use `sort=newest` to reach older matches of a very common word."
         ),
         parameters=[
             OpenApiParameter("filter", str, enum=FILTERS, description="Default all."),
@@ -233,6 +235,7 @@ class BrowseView(APIView):
             page=page,
             limit=limit,
             cursor=raw_cursor,
+            ceiling=selectors.RELEVANCE_CANDIDATES if sort == "relevance" else None,
         )
         items = s.ListingSummarySerializer(rows, many=True).data
         return ok({"items": items, "pagination": pagination, "nextCursor": next_cursor})

@@ -47,3 +47,16 @@ def test_large_totals_are_estimates_never_below_what_a_page_shows(seven, strange
     monkeypatch.setattr(browse_module, "planner_estimate", lambda queryset: 5000)
     assert pagination(stranger, "?limit=2") == {"page": 1, "limit": 2, "total": 5000, "pages": 2500}
     assert pagination(stranger, "?limit=2&page=4")["total"] == 7  # the last page stays exact
+
+
+def test_relevance_ranks_a_bounded_number_of_newest_matches(seven, stranger, monkeypatch):
+    from marketplace import selectors
+
+    monkeypatch.setattr(selectors, "RELEVANCE_CANDIDATES", 3)
+    response = bearer_client(stranger).get("/api/marketplace?q=kangaroo&limit=2")
+    data = response.json()["data"]
+    assert data["pagination"]["total"] == 3
+    names = [item["name"] for item in data["items"]]
+    follow = bearer_client(stranger).get("/api/marketplace?q=kangaroo&limit=2&page=2")
+    names += [item["name"] for item in follow.json()["data"]["items"]]
+    assert sorted(names) == ["kangaroo 4", "kangaroo 5", "kangaroo 6"]  # the three newest
