@@ -108,7 +108,9 @@ def _measure(ctx: Context, token: str, paths: dict, samples: int) -> dict:
     return out
 
 
-_INDEX = re.compile(r"(?:Index|Index Only|Bitmap Index) Scan (?:Backward )?using (\S+)")
+_INDEX = re.compile(
+    r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)"
+)
 
 
 def _explain(token: str, paths: dict) -> dict:
@@ -137,7 +139,7 @@ def _explain(token: str, paths: dict) -> dict:
                 {
                     "sql": sql,
                     "plan": plan,
-                    "indexes": sorted(set(_INDEX.findall(plan))),
+                    "indexes": sorted({a or b for a, b in _INDEX.findall(plan)}),
                     "seq_scan_on_listing": bool(
                         re.search(r"Seq Scan on marketplace_listing\b", plan)
                     ),

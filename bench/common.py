@@ -31,6 +31,7 @@ class Sizes:
     # content types
     ct_sizes: tuple[int, ...] = (10, 100, 1000)
     ct_drafts: int = 600
+    ct_single: int = 20
     ct_seconds: float = 6.0
     # browse and search
     browse_scales: tuple[int, ...] = (10_000, 100_000, 1_000_000)
@@ -53,6 +54,7 @@ class Sizes:
             load_warmup=0.5,
             ct_sizes=(10, 100),
             ct_drafts=80,
+            ct_single=5,
             ct_seconds=1.5,
             browse_scales=(1000, 5000),
             browse_orgs=50,

@@ -18,7 +18,7 @@ import uuid
 from bench import seed
 from bench.common import Context, log, ratio
 from bench.http_publish import FLOOR_PATH, Feed, mint_token, succeeded
-from bench.loadgen import render, run_load
+from bench.loadgen import measure_sequential, render, run_load
 
 COMPONENT_SCHEMA = {
     "type": "object",
@@ -98,6 +98,15 @@ def _count_queries(token: str, path: str) -> tuple[int, int]:
     return len(queries), response.status_code
 
 
+def _response_size(token: str, path: str) -> int:
+    """Bytes of the (already published) content type as the publish endpoint returns it."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return len(client.post(path, HTTP_HOST="127.0.0.1").content)
+
+
 def ct_succeeded(status: int, body: bytes) -> bool:
     return status == 200 and b'"status":"published"' in body
 
@@ -128,10 +137,20 @@ def run(ctx: Context) -> dict:
     for size in sizes.ct_sizes:
         ids = drafts[size]
         queries, status = _count_queries(token, _path(organization_id, project.pk, ids[-1]))
+        # One client, one request at a time: the service time, without queueing.
+        single = ids[-1 - sizes.ct_single : -1]
+        alone, _ = measure_sequential(
+            lambda i, ids=single: render(
+                "POST", _path(organization_id, project.pk, ids[i]), token=token, port=ctx.port
+            ),
+            port=ctx.port,
+            samples=len(single),
+            warmup=0,
+        )
         log(f"content types: allow-list {size} for {sizes.ct_seconds:.0f} s ({queries} queries)")
         feed = Feed(
             render("POST", _path(organization_id, project.pk, i), token=token, port=ctx.port)
-            for i in ids[:-1]
+            for i in ids[: -1 - sizes.ct_single]
         )
         load = run_load(
             feed,
@@ -141,6 +160,8 @@ def run(ctx: Context) -> dict:
             warmup=sizes.load_warmup,
             ok=ct_succeeded,
         ).summary()
+        load["one_client"] = alone
+        load["response_bytes"] = _response_size(token, _path(organization_id, project.pk, ids[0]))
         load["queries_per_publish"] = queries
         load["query_status"] = status
         load["ratio_to_floor"] = ratio(load["rps"], floor["rps"])
@@ -150,6 +171,11 @@ def run(ctx: Context) -> dict:
     summary = {
         "floor_rps": floor["rps"],
         "latency_growth_p50": ratio(by_size[largest]["p50_ms"], by_size[smallest]["p50_ms"]),
+        "one_client_p50_ms": {size: r["one_client"]["p50_ms"] for size, r in by_size.items()},
+        "one_client_growth_p50": ratio(
+            by_size[largest]["one_client"]["p50_ms"], by_size[smallest]["one_client"]["p50_ms"]
+        ),
+        "response_bytes": {size: r["response_bytes"] for size, r in by_size.items()},
         "query_counts": query_counts,
         "query_count_constant": len(set(query_counts.values())) == 1,
         "query_budget": 12,

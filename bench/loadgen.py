@@ -87,6 +87,7 @@ class LoadResult:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     exhausted: bool = False
+    client_cpu_seconds: float = 0.0
 
     def summary(self) -> dict:
         ordered = sorted(self.latencies)
@@ -105,6 +106,10 @@ class LoadResult:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "error_samples": self.error_samples[:5],
             "ran_out_of_work": self.exhausted,
+            # CPU the load generator itself used, in cores: what it took from the server.
+            "client_cpu_cores": round(self.client_cpu_seconds / self.seconds, 2)
+            if self.seconds
+            else None,
         }
 
 
@@ -154,11 +159,15 @@ def run_load(
                 last_done[0] = max(last_done[0], ended)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    cpu_started = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     result.seconds = max(1e-9, last_done[0] - measure_from)
+    # Over the whole run (warm-up included), scaled to the measured window below.
+    elapsed = max(1e-9, time.perf_counter() - start)
+    result.client_cpu_seconds = (time.process_time() - cpu_started) * result.seconds / elapsed
     return result
 
 

@@ -52,16 +52,20 @@ def table(summary: dict) -> str:
     if ct:
         s = ct["summary"]
         for size, r in ct["by_allow_list_size"].items():
+            alone = r.get("one_client", {}).get("p50_ms")
             lines.append(
                 f"| content-type publish, allow-list {int(size):,} | {_n(r['rps'])} req/s, "
-                f"p50 {_ms(r['p50_ms'])}, p99 {_ms(r['p99_ms'])}, {r['queries_per_publish']} "
-                f"queries, {r['errors']} errors | floor {_n(s['floor_rps'])} req/s | "
+                f"p50 {_ms(r['p50_ms'])}, p99 {_ms(r['p99_ms'])} ({_ms(alone)} alone), "
+                f"{r['queries_per_publish']} queries, {r['errors']} errors, response "
+                f"{_n(r.get('response_bytes', 0) / 1000)} kB | floor {_n(s['floor_rps'])} req/s | "
                 f"{r['ratio_to_floor']} | ≤ 12 queries | {_yes(r['queries_per_publish'] <= 12)} |"
             )
+        flat = s.get("one_client_growth_p50")
         lines.append(
             f"| content-type publish growth {min(map(int, ct['by_allow_list_size'])):,} → "
-            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {s['latency_growth_p50']}, "
-            f"queries {s['query_counts']} | | | nearly flat, constant queries | "
+            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {flat} alone, "
+            f"x {s['latency_growth_p50']} loaded; queries {s['query_counts']} | | | "
+            f"nearly flat; constant queries | {_yes(flat is not None and flat <= 1.5)} (time), "
             f"{_yes(s['query_count_constant'])} (queries) |"
         )
     browse = phases.get("browse")

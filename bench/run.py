@@ -35,9 +35,12 @@ def free_port() -> int:
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
     import logging
+    import warnings
 
     import django
 
+    # whitenoise warns that collectstatic has not run: this process serves no static files.
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
     django.setup()
     # Requests this process makes in-process (query counts, EXPLAIN) need no access log.
     logging.getLogger("config.request").setLevel(logging.WARNING)
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     table = report.table(summary)
     (results_dir / "table.md").write_text(table + "\n")
     print(table)
-    log(f"done in {summary['seconds']:.0f} s; results in {results_dir.relative_to(ROOT)}/")
+    log(f"done in {summary['seconds']:.0f} s; results in {results_dir}/")
     return 1 if failed else 0
 
 
