@@ -24,8 +24,8 @@ class Sizes:
     quick: bool
     # HTTP publish vs floor
     publish_prompts: int = 40_000
-    publish_rounds: int = 2
-    load_seconds: float = 10.0
+    publish_rounds: int = 3
+    load_seconds: float = 8.0
     load_warmup: float = 2.0
     concurrency: int = 10
     # content types

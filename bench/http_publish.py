@@ -1,9 +1,10 @@
 """Issue 9 §1: ``POST /api/marketplace/publish`` over HTTP against the floor endpoint.
 
 Both run on the same gunicorn server in the same run, alternating (floor, publish, floor, …) so
-slow and fast moments of a shared machine fall on both. Every publish request publishes a
-different, never-published prompt with the reference request body (organization scope, copy,
-display metadata), so each one writes a version, a listing and an audit row.
+slow and fast moments of a shared machine fall on both; the reported ratio is the median of the
+rounds' paired ratios (publish req/s over the floor's just before). Every publish request
+publishes a different, never-published prompt with the reference request body (organization
+scope, copy, display metadata), so each one writes a version, a listing and an audit row.
 """
 
 from __future__ import annotations
@@ -123,7 +124,12 @@ def run(ctx: Context) -> dict:
         }
         for name in ("floor", "publish")
     }
-    summary["ratio"] = ratio(summary["publish"]["rps"], summary["floor"]["rps"])
+    # Each round pairs a floor run with the publish run right after it; the median of those
+    # paired ratios resists a burst of load from elsewhere better than a ratio of averages.
+    paired = sorted(r["ratio"] for r in rounds if r["ratio"] is not None)
+    summary["ratio"] = round(statistics.median(paired), 3) if paired else None
+    summary["round_ratios"] = [r["ratio"] for r in rounds]
+    summary["ratio_of_mean_rps"] = ratio(summary["publish"]["rps"], summary["floor"]["rps"])
     summary["target_ratio"] = 0.4
     summary["met"] = bool(
         summary["ratio"] and summary["ratio"] >= 0.4 and summary["publish"]["errors"] == 0

@@ -46,7 +46,9 @@ def table(summary: dict) -> str:
             f"| HTTP publish, {phases['http_publish']['concurrency']} concurrent | "
             f"{_n(p['rps'])} req/s, p50 {_ms(p['p50_ms'])}, p99 {_ms(p['p99_ms'])}, "
             f"{p['errors']} errors / {_n(p['requests'])} | floor {_n(f['rps'])} req/s, "
-            f"p50 {_ms(f['p50_ms'])} | {http['ratio']} | ≥ 0.4, 0 errors | {_yes(http['met'])} |"
+            f"p50 {_ms(f['p50_ms'])} | {http['ratio']} (median of rounds "
+            f"{', '.join(str(r) for r in http.get('round_ratios', []))}) | ≥ 0.4, 0 errors | "
+            f"{_yes(http['met'])} |"
         )
     ct = phases.get("ct_publish")
     if ct:
