@@ -24,15 +24,15 @@ class Sizes:
     quick: bool
     # HTTP publish vs floor
     publish_prompts: int = 40_000
-    publish_rounds: int = 3
-    load_seconds: float = 8.0
-    load_warmup: float = 2.0
+    publish_rounds: int = 6
+    load_seconds: float = 4.0
+    load_warmup: float = 1.0
     concurrency: int = 10
     # content types
     ct_sizes: tuple[int, ...] = (10, 100, 1000)
     ct_drafts: int = 600
     ct_single: int = 20
-    ct_seconds: float = 6.0
+    ct_seconds: float = 5.0
     # browse and search
     browse_scales: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     browse_orgs: int = 1000

@@ -59,7 +59,8 @@ def table(summary: dict) -> str:
                 f"| content-type publish, allow-list {int(size):,} | {_n(r['rps'])} req/s, "
                 f"p50 {_ms(r['p50_ms'])}, p99 {_ms(r['p99_ms'])} ({_ms(alone)} alone), "
                 f"{r['queries_per_publish']} queries, {r['errors']} errors, response "
-                f"{_n(r.get('response_bytes', 0) / 1000)} kB | floor {_n(s['floor_rps'])} req/s | "
+                f"{_n(r.get('response_bytes', 0) / 1000)} kB | floor {_n(r['floor']['rps'])} "
+                "req/s | "
                 f"{r['ratio_to_floor']} | ≤ 12 queries | {_yes(r['queries_per_publish'] <= 12)} |"
             )
         flat = s.get("one_client_growth_p50")
