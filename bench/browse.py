@@ -162,6 +162,7 @@ def run(ctx: Context) -> dict:
             ctx.database_url, seeded, scale, accounts, rebuild=scale - seeded >= 500_000
         )
         seeded = scale
+        seed.settle(ctx.database_url)
         requests = _consumer_requests(
             accounts.users[0], accounts.organizations[0], sizes.browse_depth, sizes.browse_samples
         )

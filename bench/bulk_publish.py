@@ -8,7 +8,8 @@ Seeds N prompts (default 100,000) in one organization and measures, on the same 
 2. the floor: a raw psycopg ``executemany`` upsert (``INSERT … ON CONFLICT (prompt_id, scope) DO
    UPDATE``) of the same listing rows, batch by batch like the command (read 1,000 prompts by id,
    upsert their listings, commit), no Django. Its rows are deleted (and vacuumed) before (1) runs,
-   so both insert into the same table in the same state;
+   so both insert into the same table in the same state (each measurement starts after a VACUUM
+   and a CHECKPOINT);
 3. the naive baseline: ``marketplace.services.listing_publish`` once per item over a sample of
    2,000 other prompts (one transaction per item).
 
@@ -148,17 +149,19 @@ def run(ctx: Context) -> dict:
     log(f"bulk publish: seeding {n:,} + {sample:,} prompts")
     seed.copy_prompts(ctx.database_url, org, owner, n, salt=5)
     naive_ids = seed.copy_prompts(ctx.database_url, naive_org, naive_owner, sample, salt=6)
+    seed.settle(ctx.database_url)
 
     log(f"bulk publish: floor, raw executemany upsert of {n:,} listings")
     floor_rows, floor_seconds = raw_upsert_floor(ctx.database_url, org)
     with psycopg.connect(ctx.database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM marketplace_listing WHERE organization_id = %s", [org])
-        conn.execute("VACUUM ANALYZE marketplace_listing")
+    seed.settle(ctx.database_url)
 
     log(f"bulk publish: publish_items over {n:,} prompts")
     command = publish_items(ctx.env, "bench-bulk-0")
     published = command["summary"]["published"]
 
+    seed.settle(ctx.database_url)
     log(f"bulk publish: naive loop over {sample:,} prompts")
     naive_seconds = naive_loop(naive_org, naive_owner, naive_ids)
 

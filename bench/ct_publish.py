@@ -120,6 +120,7 @@ def run(ctx: Context) -> dict:
     project, organization_id, drafts = _setup(sizes, organization_id, user_id)
     token = mint_token(user_id)
     seed.copy_floor_rows(ctx.database_url, 100_000)
+    seed.settle(ctx.database_url)
 
     floor_feed = Feed(
         render("POST", FLOOR_PATH, token=token, body={"key": k}, port=ctx.port)

@@ -79,6 +79,7 @@ def run(ctx: Context) -> dict:
     log(f"http publish: seeding {sizes.publish_prompts} prompts and floor rows")
     item_ids = seed.copy_prompts(ctx.database_url, org, user, sizes.publish_prompts, salt=3)
     seed.copy_floor_rows(ctx.database_url, sizes.publish_prompts)
+    seed.settle(ctx.database_url)
     token = mint_token(user)
 
     # Render lazily: the feeds are consumed across rounds, each item and floor row once.

@@ -312,3 +312,12 @@ def copy_floor_rows(url: str, count: int) -> None:
         with cur.copy("COPY bench_floor_floorrow (id, hits) FROM STDIN") as copy:
             for i in range(count):
                 copy.write_row((i, 0))
+
+
+def settle(url: str) -> None:
+    """Let the database catch up before a measurement: vacuum and analyze what seeding wrote, and
+    checkpoint, so that neither autovacuum nor a checkpoint triggered by the seeding's WAL runs
+    during the measured window. (Production does not COPY a million rows just before traffic.)"""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
