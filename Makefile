@@ -1,12 +1,13 @@
 # make run   — virtualenv, dependencies, database, demo data, server on http://127.0.0.1:8000
 # make test  — the whole test suite (embedded PostgreSQL unless DATABASE_URL is set)
+# make bench — benchmarks against floors measured in the same run (QUICK=1 or make bench-quick: smoke)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check schema bench clean db-stop fuzz soak
+.PHONY: install run test lint format check schema bench bench-quick clean db-stop fuzz soak
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -53,6 +54,14 @@ check: install
 
 schema: install
 	DEBUG=1 $(PY) manage.py spectacular --validate --file docs/openapi.yaml
+
+# Benchmarks (docs/benchmarks.md): their own database (embedded in a throwaway folder, or a
+# <name>_bench sibling of DATABASE_URL), results in bench/results/ (quick: bench/results/quick/).
+bench: install
+	$(PY) -m bench.run $(if $(filter 1 true yes,$(QUICK)),--quick) $(BENCH_ARGS)
+
+bench-quick: install
+	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 db-stop: install
 	$(PY) -m config.embedded_pg stop

@@ -132,6 +132,13 @@ class Listing(models.Model):
             models.Index(
                 fields=["scope", "status", "-published_at"], name="listing_scope_status_idx"
             ),
+            # Browse's default order (newest, featured first) over active listings: the first
+            # page and keyset cursors read it in order instead of sorting every visible row.
+            models.Index(
+                fields=["-featured", "-published_at", "-id"],
+                condition=Q(status="active"),
+                name="listing_active_newest_idx",
+            ),
             GinIndex(fields=["search_vector"], name="listing_search_gin"),
         ]
         permissions = [("moderate_listing", "Can moderate marketplace listings")]

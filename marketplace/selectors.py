@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, QuerySet, Value
 
 from config.errors import NotFoundError
 from config.ids import validate_object_id
@@ -90,7 +90,17 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+# Relevance ranking reads every candidate's search vector, so it ranks at most this many matches.
+RELEVANCE_CANDIDATES = 1000
+
+
+def _search_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config="english")
+
+
+def listing_browse_matches(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+    """The visible listings that match the filter, item type and ``q``, in no order: what page
+    totals count."""
     queryset = listing_visible_queryset(actor=actor)
     if params.filter == "organization":
         queryset = queryset.filter(scope=Scope.ORGANIZATION)
@@ -98,24 +108,63 @@ def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
         queryset = queryset.filter(scope=Scope.MARKETPLACE)
     if params.item_type:
         queryset = queryset.filter(item_type=params.item_type)
-    queryset = with_consumer_fields(queryset, actor=actor)
     if params.q:
-        query = SearchQuery(params.q, search_type="websearch", config="english")
-        queryset = queryset.filter(search_vector=query)
-        if params.sort == "relevance":
-            rank = SearchRank(F("search_vector"), query)
-            return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "-id")
+        queryset = queryset.filter(search_vector=_search_query(params.q))
+    return queryset
+
+
+def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
+    matches = listing_browse_matches(actor=actor, params=params)
+    if params.q and params.sort == "relevance":
+        # Ranking a word found in 100,000 listings would read 100,000 rows. Rank the
+        # RELEVANCE_CANDIDATES newest matches instead (read in index order): exactly the same
+        # result whenever there are no more matches than that, and a bounded cost when there are.
+        candidates = matches.order_by(*SORT_KEYS["newest"]).values("pk")[:RELEVANCE_CANDIDATES]
+        rank = SearchRank(F("search_vector"), _search_query(params.q))
+        return (
+            with_consumer_fields(Listing.objects.filter(pk__in=candidates), actor=actor)
+            .annotate(rank=rank)
+            .order_by("-rank", "-published_at", "-id")
+        )
+    queryset = with_consumer_fields(matches, actor=actor)
     keys = SORT_KEYS.get(params.sort, SORT_KEYS["newest"])
     if params.cursor is not None:
         queryset = queryset.filter(keyset_after(keys, params.cursor))
     return queryset.order_by(*keys)
 
 
-def keyset_after(keys: tuple[str, ...], values: tuple) -> Q:
+class _Row(Func):
+    """``ROW(a, b, …)``: a row value, for comparing several columns at once."""
+
+    function = "ROW"
+    output_field = Field()
+
+
+class _RowBefore(Func):
+    """``ROW(…) < ROW(…)`` (or ``>``): true when the left row sorts strictly before the right."""
+
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+    def __init__(self, lhs: _Row, rhs: _Row, *, descending: bool) -> None:
+        super().__init__(lhs, rhs)
+        self.arg_joiner = " < " if descending else " > "
+
+
+def keyset_after(keys: tuple[str, ...], values: tuple) -> Q | _RowBefore:
     """Rows strictly after ``values`` in the order ``keys`` (``-`` = descending).
 
-    Expanded as (a > x) OR (a = x AND b > y) OR …, which PostgreSQL serves from the sort index.
+    When every key has the same direction (all of ``SORT_KEYS`` do) this is one row comparison,
+    ``(a, b, id) < (x, y, z)``, which PostgreSQL turns into an index range on a matching index:
+    a page 10,000 deep costs what the first page costs. Mixed directions fall back to
+    ``(a > x) OR (a = x AND b > y) OR …``, which is correct but filters from the start.
     """
+    directions = {key.startswith("-") for key in keys}
+    if len(directions) == 1:
+        fields = [F(key.lstrip("-")) for key in keys]
+        return _RowBefore(
+            _Row(*fields), _Row(*(Value(v) for v in values)), descending=directions.pop()
+        )
     condition = Q(pk__in=[])
     equal = Q()
     for key, value in zip(keys, values, strict=True):

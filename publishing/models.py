@@ -270,6 +270,8 @@ class Prompt(PublishableItem):
             models.Index(fields=["organization", "-updated_at"], name="prompt_org_updated_idx"),
             models.Index(fields=["organization", "owner"], name="prompt_org_owner_idx"),
             models.Index(fields=["organization", "name"], name="prompt_org_name_idx"),
+            # Bulk commands walk an organization's items in id order, a batch at a time.
+            models.Index(fields=["organization", "id"], name="prompt_org_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -293,6 +295,7 @@ class Template(PublishableItem):
             models.Index(fields=["organization", "owner"], name="template_org_owner_idx"),
             models.Index(fields=["organization", "name"], name="template_org_name_idx"),
             models.Index(fields=["organization", "type", "category"], name="template_org_type_idx"),
+            models.Index(fields=["organization", "id"], name="template_org_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -223,7 +223,10 @@ class ListingDetailSerializer(ListingSummarySerializer):
 class BrowsePaginationSerializer(serializers.Serializer):
     page = serializers.IntegerField(allow_null=True)
     limit = serializers.IntegerField()
-    total = serializers.IntegerField(allow_null=True)
+    total = serializers.IntegerField(
+        allow_null=True,
+        help_text="Exact on the last page and up to 1,000 matches; above, an estimate.",
+    )
     pages = serializers.IntegerField(allow_null=True)
 
 

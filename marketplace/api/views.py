@@ -185,7 +185,10 @@ class BrowseView(APIView):
             "listings. `q` is a full-text search (websearch syntax) over name, description, "
             "usage information and, where the content is visible, the content; with `q` the "
             "default order is relevance. Page with `page`/`limit`, or follow `nextCursor` "
-            "(pass it back as `cursor`), which stays fast at any depth."
+            "(pass it back as `cursor`), which stays fast at any depth. In page mode `total` is "
+            "exact on the last page and up to 1,000 matches, and PostgreSQL's estimate above. "
+            "Relevance ranks the 1,000 newest matches (all of them when there are fewer): "
+            "use `sort=newest` to reach older matches of a very common word."
         ),
         parameters=[
             OpenApiParameter("filter", str, enum=FILTERS, description="Default all."),
@@ -227,10 +230,12 @@ class BrowseView(APIView):
         limit = parse_positive_int(query.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
         rows, pagination, next_cursor = browse_page(
             selectors.listing_browse(actor=actor, params=params),
+            matches=selectors.listing_browse_matches(actor=actor, params=params),
             sort=sort,
             page=page,
             limit=limit,
             cursor=raw_cursor,
+            ceiling=selectors.RELEVANCE_CANDIDATES if sort == "relevance" else None,
         )
         items = s.ListingSummarySerializer(rows, many=True).data
         return ok({"items": items, "pagination": pagination, "nextCursor": next_cursor})

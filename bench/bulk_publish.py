@@ -1,0 +1,211 @@
+"""Issue 8 (speed): ``publish_items`` against a raw upsert floor and the naive loop.
+
+Seeds N prompts (default 100,000) in one organization and measures, on the same database:
+
+1. ``manage.py publish_items --organization … --all --scope organization --json`` over all of them,
+   in its own process (its peak RSS comes from ``wait4``): items per second as the command
+   reports them (its own clock, without interpreter start-up), and the wall clock;
+2. the floor: a raw psycopg ``executemany`` upsert (``INSERT … ON CONFLICT (prompt_id, scope) DO
+   UPDATE``) of the same listing rows, batch by batch like the command (read 1,000 prompts by id,
+   upsert their listings, commit), no Django. Its rows are deleted (and vacuumed) before (1) runs,
+   so both insert into the same table in the same state (each measurement starts after a VACUUM
+   and a CHECKPOINT);
+3. the naive baseline: ``marketplace.services.listing_publish`` once per item over a sample of
+   2,000 other prompts (one transaction per item).
+
+Prints the three rates, the ratios (1)/(2) and (1)/(3) and the peak memory, and writes
+``bench/results/bulk_publish.json``. Targets: (1)/(2) ≥ 0.25, (1)/(3) ≥ 10, peak RSS < 500 MB.
+
+Run alone with ``python -m bench.bulk_publish [--quick]`` (it makes its own database, like
+``make bench``), or as part of ``make bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from bench import seed
+from bench.common import ROOT, Context, log, ratio
+
+BATCH = 1000
+UPSERT = """
+INSERT INTO marketplace_listing (
+    id, item_type, prompt_id, organization_id, publisher_id, scope, share_type,
+    is_content_visible, allow_editable_references, name, description, usage_information,
+    item_version, snapshot_name, snapshot_description, snapshot_body, snapshot_variables,
+    snapshot_temperature, snapshot_type, snapshot_category, status, moderation_hold,
+    moderation_reason, usage_count, featured, published_at, updated_at
+) VALUES (
+    %s, 'prompt', %s, %s, %s, 'organization', 'copy', true, false, %s, %s, '', 1, %s, %s, %s, %s,
+    %s, '', '', 'active', false, '', 0, false, %s, %s
+)
+ON CONFLICT (prompt_id, scope) DO UPDATE SET
+    item_version = EXCLUDED.item_version, snapshot_name = EXCLUDED.snapshot_name,
+    snapshot_description = EXCLUDED.snapshot_description,
+    snapshot_body = EXCLUDED.snapshot_body, snapshot_variables = EXCLUDED.snapshot_variables,
+    snapshot_temperature = EXCLUDED.snapshot_temperature, name = EXCLUDED.name,
+    description = EXCLUDED.description, status = EXCLUDED.status,
+    share_type = EXCLUDED.share_type, publisher_id = EXCLUDED.publisher_id,
+    updated_at = EXCLUDED.updated_at
+"""
+TARGETS = {"vs_floor": 0.25, "vs_naive": 10.0, "peak_rss_mb": 500.0}
+
+
+def _object_id() -> str:
+    return int(time.time()).to_bytes(4, "big").hex() + os.urandom(8).hex()
+
+
+def raw_upsert_floor(url: str, organization: str) -> tuple[int, float]:
+    """Upsert one organization-scope listing per prompt of ``organization``; (rows, seconds)."""
+    started = time.perf_counter()
+    rows = 0
+    last = ""
+    with psycopg.connect(url) as conn:
+        while True:
+            prompts = conn.execute(
+                "SELECT id, name, description, body, variables, temperature, owner_id "
+                "FROM publishing_prompt WHERE organization_id = %s AND id > %s "
+                "ORDER BY id LIMIT %s",
+                [organization, last, BATCH],
+            ).fetchall()
+            if not prompts:
+                break
+            last = prompts[-1][0]
+            now = time.time()
+            stamp = conn.execute("SELECT to_timestamp(%s)", [now]).fetchone()[0]
+            with conn.cursor() as cur:
+                cur.executemany(
+                    UPSERT,
+                    [
+                        (_object_id(), pid, organization, owner, name, description, name,
+                         description, body, Jsonb(variables), temperature, stamp, stamp)
+                        for pid, name, description, body, variables, temperature, owner in prompts
+                    ],
+                )  # fmt: skip
+            conn.commit()
+            rows += len(prompts)
+    return rows, time.perf_counter() - started
+
+
+def publish_items(env: dict[str, str], slug: str) -> dict:
+    """Run the command in its own process: its JSON summary, wall seconds and peak RSS (MB)."""
+    command = [
+        sys.executable, "manage.py", "publish_items", "--organization", slug, "--all",
+        "--scope", "organization", "--json",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        # wait4 reports the resource usage of this child alone, peak resident set included.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        raise RuntimeError(f"publish_items exited {process.returncode}: {stderr[-2000:]}")
+    return {
+        "summary": json.loads(stdout)["summary"],
+        "wall_seconds": round(wall, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+    }
+
+
+def naive_loop(organization: str, owner: int, ids: list[str]) -> float:
+    """The single-item service once per item; returns seconds."""
+    from marketplace.services import ListingMetadata, ScopeSettings, listing_publish
+    from publishing.models import Organization, User
+    from publishing.tenancy import actor_for
+
+    actor = actor_for(User.objects.get(pk=owner), Organization.objects.get(pk=organization))
+    scopes = {"organization": ScopeSettings("copy")}
+    started = time.perf_counter()
+    for item_id in ids:
+        listing_publish(
+            actor=actor,
+            item_type="prompt",
+            item_id=item_id,
+            scopes=scopes,
+            metadata=ListingMetadata(),
+        )
+    return time.perf_counter() - started
+
+
+def run(ctx: Context) -> dict:
+    sizes = ctx.sizes
+    n, sample = sizes.bulk_items, sizes.bulk_sample
+    with psycopg.connect(ctx.database_url) as conn:
+        accounts = seed.seed_accounts(conn, 2, prefix="bulk")
+    (org, naive_org), (owner, naive_owner) = accounts.organizations, accounts.users
+    log(f"bulk publish: seeding {n:,} + {sample:,} prompts")
+    seed.copy_prompts(ctx.database_url, org, owner, n, salt=5)
+    naive_ids = seed.copy_prompts(ctx.database_url, naive_org, naive_owner, sample, salt=6)
+    seed.settle(ctx.database_url)
+
+    log(f"bulk publish: floor, raw executemany upsert of {n:,} listings")
+    floor_rows, floor_seconds = raw_upsert_floor(ctx.database_url, org)
+    with psycopg.connect(ctx.database_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM marketplace_listing WHERE organization_id = %s", [org])
+    seed.settle(ctx.database_url)
+
+    log(f"bulk publish: publish_items over {n:,} prompts")
+    command = publish_items(ctx.env, "bench-bulk-0")
+    published = command["summary"]["published"]
+
+    seed.settle(ctx.database_url)
+    log(f"bulk publish: naive loop over {sample:,} prompts")
+    naive_seconds = naive_loop(naive_org, naive_owner, naive_ids)
+
+    rates = {
+        "publish_items": command["summary"]["itemsPerSecond"],
+        "publish_items_wall": round(n / command["wall_seconds"], 1),
+        "floor_raw_upsert": round(floor_rows / floor_seconds, 1),
+        "naive_loop": round(sample / naive_seconds, 1),
+    }
+    ratios = {
+        "vs_floor": ratio(rates["publish_items"], rates["floor_raw_upsert"]),
+        "vs_naive": ratio(rates["publish_items"], rates["naive_loop"]),
+    }
+    met = {
+        "vs_floor": bool(ratios["vs_floor"] and ratios["vs_floor"] >= TARGETS["vs_floor"]),
+        "vs_naive": bool(ratios["vs_naive"] and ratios["vs_naive"] >= TARGETS["vs_naive"]),
+        "peak_rss_mb": command["peak_rss_mb"] < TARGETS["peak_rss_mb"],
+        "all_published": published == n and command["summary"]["failed"] == 0,
+    }
+    result = {
+        "what": "publish_items vs a raw psycopg executemany upsert vs listing_publish in a loop",
+        "items": n,
+        "naive_sample": sample,
+        "batch_size": BATCH,
+        "publish_items": command,
+        "floor": {"rows": floor_rows, "seconds": round(floor_seconds, 2)},
+        "naive": {"items": sample, "seconds": round(naive_seconds, 2)},
+        "rates_items_per_second": rates,
+        "ratios": ratios,
+        "targets": TARGETS,
+        "met": met,
+    }
+    ctx.write("bulk_publish", result)
+    print(
+        f"bulk publish of {n:,} items: publish_items {rates['publish_items']:,.0f}/s, "
+        f"raw upsert floor {rates['floor_raw_upsert']:,.0f}/s, naive loop "
+        f"{rates['naive_loop']:,.0f}/s; (1)/(2) = {ratios['vs_floor']}, (1)/(3) = "
+        f"{ratios['vs_naive']}; peak RSS {command['peak_rss_mb']} MB",
+        flush=True,
+    )
+    return result
+
+
+if __name__ == "__main__":
+    from bench.run import main
+
+    sys.exit(main([*sys.argv[1:], "--only", "bulk_publish"]))

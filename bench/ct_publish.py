@@ -1,0 +1,196 @@
+"""Issue 9 §2: content-type publish over HTTP, and how it grows with the allow-list.
+
+One project holds a layout and 1,000 view components, all released in package 1.0.0. For each
+allow-list size (10, 100, 1,000) a set of draft content types allow-lists that many components;
+each request publishes a different draft (draft → published v1: validation against the package,
+schema generation, a version row, an audit row). The floor endpoint runs just before each size,
+on the same server. The query count comes from one more publish per size, run in this process
+with Django's query capture; the one-client latency from 20 more, sent one at a time.
+
+The API accepts allow-lists of at most 500 distinct components (``MAX_ALLOW_LIST``); the drafts are
+written through the ORM, so the 1,000 size shows how publish cost would grow past that bound.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from bench import seed
+from bench.common import Context, log, ratio
+from bench.http_publish import FLOOR_PATH, Feed, mint_token, succeeded
+from bench.loadgen import measure_sequential, render, run_load
+
+COMPONENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "heading": {"type": "string", "maxLength": 200},
+        "body": {"type": "string"},
+        "tone": {"type": "string", "enum": ["warm", "formal", "playful"]},
+    },
+    "required": ["heading"],
+}
+LAYOUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "body": {"type": "array", "x-slot": True},
+    },
+    "required": ["title"],
+}
+
+
+def _setup(sizes, organization_id: str, user_id: int) -> tuple[object, str, dict[int, list]]:
+    """The project, its components and package, and the drafts of every size."""
+    from contenttypes_app import services
+    from contenttypes_app.models import Component, ContentTypeDefinition
+    from publishing.models import Organization, User
+    from publishing.tenancy import actor_for
+
+    user = User.objects.get(pk=user_id)
+    actor = actor_for(user, Organization.objects.get(pk=organization_id))
+    project = services.project_create(actor=actor, name="Bench site", slug="bench-site")
+    biggest = max(sizes.ct_sizes)
+    layout = Component(project=project, name="PageLayout", type="layout", schema=LAYOUT_SCHEMA)
+    views = [
+        Component(project=project, name=f"View{n:04d}", type="view", schema=COMPONENT_SCHEMA)
+        for n in range(biggest)
+    ]
+    Component.objects.bulk_create([layout, *views])
+    services.package_create(actor=actor, project_id=project.pk, version="1.0.0")
+    drafts: dict[int, list] = {}
+    for size in sizes.ct_sizes:
+        allowed = [str(c.pk) for c in views[:size]]
+        rows = [
+            ContentTypeDefinition(
+                project=project,
+                name=f"Bench {size} #{n}",
+                layout_component_id=layout.pk,
+                component_ids_allow_list=allowed,
+                component_ids=[layout.pk, *(uuid.UUID(c) for c in allowed)],
+                package_version="1.0.0",
+                author=user.email,
+                created_by=user,
+            )
+            for n in range(sizes.ct_drafts + 1)
+        ]
+        ContentTypeDefinition.objects.bulk_create(rows, batch_size=100)
+        drafts[size] = [row.pk for row in rows]
+    return project, organization_id, drafts
+
+
+def _path(organization_id: str, project_id, definition_id) -> str:
+    return (
+        f"/v1/organizations/{organization_id}/projects/{project_id}"
+        f"/content-types/{definition_id}/publish"
+    )
+
+
+def _count_queries(token: str, path: str) -> tuple[int, int]:
+    """(queries, status) of one publish through the whole Django stack, in this process."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, HTTP_HOST="127.0.0.1")
+    return len(queries), response.status_code
+
+
+def _response_size(token: str, path: str) -> int:
+    """Bytes of the (already published) content type as the publish endpoint returns it."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return len(client.post(path, HTTP_HOST="127.0.0.1").content)
+
+
+def ct_succeeded(status: int, body: bytes) -> bool:
+    return status == 200 and b'"status":"published"' in body
+
+
+def run(ctx: Context) -> dict:
+    sizes = ctx.sizes
+    with seed.psycopg.connect(ctx.database_url) as conn:
+        accounts = seed.seed_accounts(conn, 1, prefix="content")
+    organization_id, user_id = accounts.organizations[0], accounts.users[0]
+    log(f"content types: seeding {max(sizes.ct_sizes)} components, {sizes.ct_drafts} drafts/size")
+    project, organization_id, drafts = _setup(sizes, organization_id, user_id)
+    token = mint_token(user_id)
+    seed.copy_floor_rows(ctx.database_url, 100_000)
+    seed.settle(ctx.database_url)
+
+    floor_feed = Feed(
+        render("POST", FLOOR_PATH, token=token, body={"key": k}, port=ctx.port)
+        for k in range(100_000)
+    )
+    by_size = {}
+    for size in sizes.ct_sizes:
+        # The floor again right before each size, so that each ratio pairs adjacent runs.
+        log(f"content types: floor for {sizes.ct_seconds:.0f} s")
+        floor = run_load(
+            floor_feed,
+            port=ctx.port,
+            concurrency=sizes.concurrency,
+            seconds=sizes.ct_seconds,
+            warmup=sizes.load_warmup,
+            ok=succeeded,
+        ).summary()
+        ids = drafts[size]
+        queries, status = _count_queries(token, _path(organization_id, project.pk, ids[-1]))
+        # One client, one request at a time: the service time, without queueing.
+        single = ids[-1 - sizes.ct_single : -1]
+        alone, _ = measure_sequential(
+            lambda i, ids=single: render(
+                "POST", _path(organization_id, project.pk, ids[i]), token=token, port=ctx.port
+            ),
+            port=ctx.port,
+            samples=len(single),
+            warmup=0,
+        )
+        log(f"content types: allow-list {size} for {sizes.ct_seconds:.0f} s ({queries} queries)")
+        feed = Feed(
+            render("POST", _path(organization_id, project.pk, i), token=token, port=ctx.port)
+            for i in ids[: -1 - sizes.ct_single]
+        )
+        load = run_load(
+            feed,
+            port=ctx.port,
+            concurrency=sizes.concurrency,
+            seconds=sizes.ct_seconds,
+            warmup=sizes.load_warmup,
+            ok=ct_succeeded,
+        ).summary()
+        load["one_client"] = alone
+        load["response_bytes"] = _response_size(token, _path(organization_id, project.pk, ids[0]))
+        load["queries_per_publish"] = queries
+        load["query_status"] = status
+        load["floor"] = floor
+        load["ratio_to_floor"] = ratio(load["rps"], floor["rps"])
+        by_size[str(size)] = load
+    smallest, largest = str(min(sizes.ct_sizes)), str(max(sizes.ct_sizes))
+    query_counts = {size: r["queries_per_publish"] for size, r in by_size.items()}
+    summary = {
+        "latency_growth_p50": ratio(by_size[largest]["p50_ms"], by_size[smallest]["p50_ms"]),
+        "one_client_p50_ms": {size: r["one_client"]["p50_ms"] for size, r in by_size.items()},
+        "one_client_growth_p50": ratio(
+            by_size[largest]["one_client"]["p50_ms"], by_size[smallest]["one_client"]["p50_ms"]
+        ),
+        "response_bytes": {size: r["response_bytes"] for size, r in by_size.items()},
+        "query_counts": query_counts,
+        "query_count_constant": len(set(query_counts.values())) == 1,
+        "query_budget": 12,
+        "within_budget": max(query_counts.values()) <= 12,
+        "errors": sum(r["errors"] for r in by_size.values()),
+    }
+    result = {
+        "what": "POST /v1/.../content-types/{id}/publish (draft -> v1) by allow-list size",
+        "concurrency": sizes.concurrency,
+        "seconds_per_run": sizes.ct_seconds,
+        "by_allow_list_size": by_size,
+        "summary": summary,
+    }
+    ctx.write("ct_publish", result)
+    return result

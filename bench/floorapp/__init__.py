@@ -1,0 +1,1 @@
+"""A bench-only app: the floor endpoint that the publish benchmarks are measured against."""

@@ -1,0 +1,139 @@
+"""The ``make bench`` table (Markdown), from the phases' results.
+
+``python -m bench.report [results folder]`` prints it again from the JSON files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench.common import RESULTS
+
+
+def _yes(flag: object) -> str:
+    return "yes" if flag else "**no**"
+
+
+def _n(value: object, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _ms(value: object) -> str:
+    return "-" if value is None else f"{value:,.1f} ms"
+
+
+def table(summary: dict) -> str:
+    phases = summary.get("phases", {})
+    m = summary.get("machine", {})
+    pg = summary.get("postgres", {})
+    lines = [
+        f"Measured {summary.get('mode', '')} mode in {summary.get('seconds', 0):.0f} s on "
+        f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gib', '?')} GiB, "
+        f"PostgreSQL {pg.get('version', '?')} ({summary.get('database', '?')}), "
+        f"load average at the end {m.get('load_average', '?')}, commit {m.get('git_commit', '')}.",
+        "",
+        "| benchmark | measured | floor / baseline (same run) | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    http = phases.get("http_publish", {}).get("summary")
+    if http:
+        p, f = http["publish"], http["floor"]
+        lines.append(
+            f"| HTTP publish, {phases['http_publish']['concurrency']} concurrent | "
+            f"{_n(p['rps'])} req/s, p50 {_ms(p['p50_ms'])}, p99 {_ms(p['p99_ms'])}, "
+            f"{p['errors']} errors / {_n(p['requests'])} | floor {_n(f['rps'])} req/s, "
+            f"p50 {_ms(f['p50_ms'])} | {http['ratio']} (median of rounds "
+            f"{', '.join(str(r) for r in http.get('round_ratios', []))}) | ≥ 0.4, 0 errors | "
+            f"{_yes(http['met'])} |"
+        )
+    ct = phases.get("ct_publish")
+    if ct:
+        s = ct["summary"]
+        for size, r in ct["by_allow_list_size"].items():
+            alone = r.get("one_client", {}).get("p50_ms")
+            lines.append(
+                f"| content-type publish, allow-list {int(size):,} | {_n(r['rps'])} req/s, "
+                f"p50 {_ms(r['p50_ms'])}, p99 {_ms(r['p99_ms'])} ({_ms(alone)} alone), "
+                f"{r['queries_per_publish']} queries, {r['errors']} errors, response "
+                f"{_n(r.get('response_bytes', 0) / 1000)} kB | floor {_n(r['floor']['rps'])} "
+                "req/s | "
+                f"{r['ratio_to_floor']} | ≤ 12 queries | {_yes(r['queries_per_publish'] <= 12)} |"
+            )
+        flat = s.get("one_client_growth_p50")
+        lines.append(
+            f"| content-type publish growth {min(map(int, ct['by_allow_list_size'])):,} → "
+            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {flat} alone, "
+            f"x {s['latency_growth_p50']} loaded; queries {s['query_counts']} | | | "
+            f"nearly flat; constant queries | {_yes(flat is not None and flat <= 1.5)} (time), "
+            f"{_yes(s['query_count_constant'])} (queries) |"
+        )
+    browse = phases.get("browse")
+    if browse:
+        largest = str(browse["summary"]["at"])
+        figures = browse["by_size"][largest]["figures"]
+        depth = browse["by_size"][largest]["depth"]
+        floor = figures["floor"]
+        for name, f in figures.items():
+            if name == "floor":
+                continue
+            label = f["label"] + (f" ({depth:,} deep)" if name.startswith("deep") else "")
+            target = f"p95 ≤ {f['target_p95_ms']} ms" if "target_p95_ms" in f else "(none)"
+            lines.append(
+                f"| {label} @ {int(largest):,} listings | p50 {_ms(f['p50_ms'])}, "
+                f"p95 {_ms(f['p95_ms'])}, p99 {_ms(f['p99_ms'])} | read floor p50 "
+                f"{_ms(floor['p50_ms'])} | {f['p50_vs_floor']} | {target} | "
+                f"{_yes(f['met']) if 'met' in f else '-'} |"
+            )
+        sizes = sorted(int(s) for s in browse["by_size"])
+        span = f"{sizes[0]:,} → {sizes[-1]:,}"
+        for name, g in browse["growth"].items():
+            if name == "floor":
+                continue
+            points = ", ".join(f"{_ms(v)}" for v in g["p50_ms"].values())
+            want = "sub-linear (< 1)" if name.startswith("search") else "flat (≈ 0)"
+            if name == "deep_page":
+                want = "(none: grows with depth)"
+            ok = g["slope_p50"] is not None and (
+                g["slope_p50"] < 1 if name.startswith("search") else g["slope_p50"] < 0.15
+            )
+            lines.append(
+                f"| growth {span}: {figures[name]['label']} | p50 {points} | | slope "
+                f"{g['slope_p50']} | {want} | {'-' if name == 'deep_page' else _yes(ok)} |"
+            )
+    bulk = phases.get("bulk_publish")
+    if bulk:
+        r, q, met = bulk["rates_items_per_second"], bulk["ratios"], bulk["met"]
+        lines += [
+            f"| bulk: publish_items, {bulk['items']:,} items | {_n(r['publish_items'])} items/s "
+            f"({_n(r['publish_items_wall'])}/s wall) | raw upsert floor "
+            f"{_n(r['floor_raw_upsert'])} items/s | {q['vs_floor']} | ≥ 0.25 | "
+            f"{_yes(met['vs_floor'])} |",
+            f"| bulk: vs naive loop ({bulk['naive_sample']:,} items) | "
+            f"{_n(r['publish_items'])} items/s | naive {_n(r['naive_loop'])} items/s | "
+            f"{q['vs_naive']} | ≥ 10 | {_yes(met['vs_naive'])} |",
+            f"| bulk: peak RSS of publish_items | {bulk['publish_items']['peak_rss_mb']} MB | | | "
+            f"< 500 MB | {_yes(met['peak_rss_mb'])} |",
+        ]
+    if summary.get("failed"):
+        lines += ["", f"Phases that could not run: {', '.join(summary['failed'])}."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[0]) if argv else RESULTS
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["phases"] = {
+        name: json.loads((folder / f"{name}.json").read_text())
+        for name in ("http_publish", "ct_publish", "browse", "bulk_publish")
+        if (folder / f"{name}.json").exists()
+    }
+    print(table(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
