@@ -10,6 +10,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from config.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE
+
 ERROR_DESCRIPTIONS = {
     400: "VALIDATION_FAILED: the request is malformed; `details.fields` names each bad field.",
     401: "UNAUTHORIZED: missing, invalid, expired or revoked credentials.",
@@ -96,12 +98,12 @@ class PaginationSerializer(serializers.Serializer):
 
 PAGE_PARAMETERS = [
     OpenApiParameter(
-        "page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, description="Page number."
+        "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="Page number."
     ),
     OpenApiParameter(
         "limit",
-        {"type": "integer", "minimum": 1, "maximum": 100},
-        description="Items per page (default 20).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Items per page (default {DEFAULT_LIMIT}).",
     ),
 ]
 OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"

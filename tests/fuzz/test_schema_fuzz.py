@@ -2,8 +2,9 @@
 
 Schemathesis reads the project's own OpenAPI schema from the WSGI app and, for every operation,
 sends generated requests (valid and invalid: boundary values, wrong types, NUL bytes, huge numbers,
-odd unicode) as the owner of an organization that has data. Path parameters and the ids in bodies
-are swapped for real ones half of the time, so requests get past the 404s into the code behind.
+odd unicode) as the owner of an organization that has data. In valid requests, path parameters and
+the ids in bodies are swapped for real ones half of the time, so requests get past the 404s into
+the code behind.
 
 Every response must: not be a 5xx, have a status code the schema documents for the operation,
 match the documented response schema and content type, and reject data the schema calls invalid.
@@ -118,19 +119,28 @@ def _mixed(original: dict[str, Any], real: dict[str, list[Any]]) -> st.SearchStr
 
 
 @schema.hook
-def flatmap_path_parameters(context, path_parameters):
+def flatmap_case(context, case):
+    """Valid cases get real ids half of the time. Invalid (negative) cases are left alone: a real
+    id swapped in could repair the very value that was meant to be invalid."""
     world = CURRENT.get("world")
-    if world is None or not path_parameters:
-        return st.just(path_parameters)
-    return _mixed(path_parameters, _real_path_values(context.operation.path, world))
+    meta = case.meta
+    if world is None or meta is None or not meta.generation.mode.is_positive:
+        return st.just(case)
+    path = case.path_parameters or {}
+    body = case.body if isinstance(case.body, dict) else None
 
+    def apply(choice: tuple[dict, dict | None]):
+        new_path, new_body = choice
+        if path:
+            case.path_parameters = new_path
+        if body is not None:
+            case.body = new_body
+        return case
 
-@schema.hook
-def flatmap_body(context, body):
-    world = CURRENT.get("world")
-    if world is None or not isinstance(body, dict):
-        return st.just(body)
-    return _mixed(body, _real_body_values(world))
+    return st.tuples(
+        _mixed(path, _real_path_values(context.operation.path, world)),
+        _mixed(body, _real_body_values(world)) if body is not None else st.just(None),
+    ).map(apply)
 
 
 def _names_another_route(case) -> bool:
