@@ -2,7 +2,7 @@
 
 A run never touches development data:
 
-- ``BENCH_DATABASE_URL`` set: that database, used as given (the bench will fill and empty it);
+- ``BENCH_DATABASE_URL`` set: that database, dropped and created anew (name a throwaway one);
 - else ``DATABASE_URL`` set: a sibling database ``<name>_bench`` on the same server, created (and
   dropped first) by the bench;
 - else an embedded PostgreSQL (``pgserver``) in a throwaway folder under the system temp directory,

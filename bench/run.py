@@ -117,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         "phases": outcomes,
         "failed": failed,
     }
-    ctx.write("summary", {k: v for k, v in summary.items() if k != "phases"})
     table = report.table(summary)
-    (results_dir / "table.md").write_text(table + "\n")
+    if not args.only:  # a partial run must not replace the summary of a full one
+        ctx.write("summary", {k: v for k, v in summary.items() if k != "phases"})
+        (results_dir / "table.md").write_text(table + "\n")
     print(table)
     log(f"done in {summary['seconds']:.0f} s; results in {results_dir}/")
     return 1 if failed else 0
