@@ -70,7 +70,7 @@ class BenchDatabase:
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 [name],
             )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
 
     def _start_embedded(self, fresh: bool) -> str:
@@ -102,7 +102,7 @@ class BenchDatabase:
             admin = _with_database(self.url, "postgres")
             name = _database_name(self.url)
             with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
