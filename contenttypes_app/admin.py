@@ -28,6 +28,16 @@ from contenttypes_app.models import (
 from publishing.tenancy import actor_for
 
 
+class DeferDocuments:
+    """Lists and inlines leave the large JSON documents (a schema can weigh hundreds of kB) in
+    the database; a change page loads the one it shows when it shows it."""
+
+    deferred: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).defer(*self.deferred)  # type: ignore[misc]
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -80,8 +90,9 @@ class ComponentAdmin(ReadOnlyAdmin):
     ]
 
 
-class PackageComponentInline(ReadOnlyInline):
+class PackageComponentInline(DeferDocuments, ReadOnlyInline):
     model = PackageComponent
+    deferred = ("schema", "definition")
     fields = ["name", "type", "version", "component"]
     readonly_fields = fields
 
@@ -95,15 +106,17 @@ class PackageAdmin(ReadOnlyAdmin):
     inlines = [PackageComponentInline]
 
 
-class ContentTypeVersionInline(ReadOnlyInline):
+class ContentTypeVersionInline(DeferDocuments, ReadOnlyInline):
     model = ContentTypeVersion
+    deferred = ("schema",)
     fields = ["version", "name", "package_version", "rolled_back_from", "published_at"]
     readonly_fields = fields
     ordering = ["-version"]
 
 
 @admin.register(ContentTypeDefinition)
-class ContentTypeDefinitionAdmin(ReadOnlyAdmin):
+class ContentTypeDefinitionAdmin(DeferDocuments, ReadOnlyAdmin):
+    deferred = ("schema",)
     list_display = ["name", "status", "version", "package_version", "project", "updated_at"]
     list_filter = ["status"]
     search_fields = ["name", "description", "project__name"]
@@ -163,7 +176,8 @@ class ContentTypeDefinitionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ContentTypeVersion)
-class ContentTypeVersionAdmin(ReadOnlyAdmin):
+class ContentTypeVersionAdmin(DeferDocuments, ReadOnlyAdmin):
+    deferred = ("schema",)
     list_display = ["definition", "version", "package_version", "published_by", "published_at"]
     search_fields = ["name", "definition__name"]
     list_select_related = ["definition", "published_by"]

@@ -2,8 +2,10 @@
 
 The same rules as ``content_type_publish`` (they share the validation and version-building
 functions), in a constant number of queries per batch: lock the batch's definitions in id order,
-load the packages they name and those packages' referenced components, validate each definition
-in memory, bulk-insert the versions, bulk-update the definitions, bulk-insert the audit rows.
+load the packages they name and those packages' referenced components (names and types; only
+layouts' schemas), validate each definition in memory, bulk-insert the versions (PostgreSQL
+attaches the stored component definitions to each schema), bulk-update the definitions (copying
+their new version's schema), bulk-insert the audit rows.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from contenttypes_app.services import (
     next_version,
     notify_published,
 )
+from contenttypes_app.sql import as_text, id_in, layout_schemas_only, version_schema_sql
 from publishing.models import AuditEvent
 from publishing.services import audit_event
 from publishing.tenancy import Actor
@@ -43,8 +46,11 @@ from publishing.tenancy import Actor
 PENDING_STATUSES = (Status.DRAFT, Status.MODIFIED, Status.UNPUBLISHED)
 
 
-def _package_rows(project: Project, definitions: list[ContentTypeDefinition]) -> dict[str, list]:
-    """Component rows per released package version the batch names (two queries)."""
+def _package_rows(
+    project: Project, definitions: list[ContentTypeDefinition]
+) -> dict[str, tuple[int, list]]:
+    """``(package id, component rows)`` per released package version the batch names (two
+    queries)."""
     versions = {d.package_version for d in definitions if d.package_version != semver.DRAFT}
     wanted = set().union(
         *(al.referenced_ids(d.layout_component_id, d.component_ids_allow_list) for d in definitions)
@@ -52,11 +58,15 @@ def _package_rows(project: Project, definitions: list[ContentTypeDefinition]) ->
     packages = dict(
         Package.objects.filter(project=project, version__in=versions).values_list("pk", "version")
     )
-    rows: dict[str, list] = {version: [] for version in packages.values()}
+    rows: dict[str, tuple[int, list]] = {
+        version: (package_id, []) for package_id, version in packages.items()
+    }
     for package_id, *row in PackageComponent.objects.filter(
-        package_id__in=packages, component_id__in=wanted
-    ).values_list("package_id", "component_id", "name", "type", "version", "schema"):
-        rows[packages[package_id]].append(tuple(row))
+        id_in(PackageComponent, "component_id", wanted), package_id__in=packages
+    ).values_list(
+        "package_id", as_text("component_id"), "name", "type", "version", layout_schemas_only()
+    ):
+        rows[packages[package_id]][1].append(tuple(row))
     return rows
 
 
@@ -97,12 +107,14 @@ def content_type_publish_batch(
                 raise _draft_package_error(definition.package_version)
             if definition.package_version not in package_rows:
                 raise _missing_package_error(definition.package_version)
-            captured = captured_from_rows(definition, package_rows[definition.package_version])
-            definition.schema = _generate_schema(definition, captured)
+            package_id, rows = package_rows[definition.package_version]
+            captured = captured_from_rows(definition, rows)
+            definition.schema = _generate_schema(definition, captured, package_id)
         except DomainError as exc:
             result.failures.append(ItemFailure(str(definition.pk), exc.code, exc.message))
             continue
         versions.append(next_version(definition, actor, now))
+        definition.schema = version_schema_sql(definition.pk, definition.version)
         definition.revision += 1
         definition.updated_at = now
         to_update.append(definition)

@@ -14,6 +14,11 @@ The document a content type describes is an object with:
 Objects are closed (``additionalProperties: false``) unless the component's schema says otherwise.
 The output is deterministic for a given input: definitions are sorted by component name, branches
 follow the allow-list order.
+
+A component's definition depends only on the component as a package captured it, so it is computed
+once, when the package is created (``PackageComponent.definition``). Publishing builds the frame
+(everything but ``definitions``) here and lets PostgreSQL attach the stored definitions, so its
+cost in Python does not grow with the size of the component schemas (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class CapturedComponent:
     name: str
     type: str
     version: int | None
-    schema: Mapping[str, Any]
+    schema: Mapping[str, Any] | None
 
 
 class SlotGroupError(ValueError):
@@ -52,10 +57,11 @@ class SlotGroupError(ValueError):
         super().__init__(f"Layout slots reference unknown groups: {', '.join(unknown_groups)}")
 
 
-def _component_definition(component: CapturedComponent) -> dict[str, Any]:
+def component_definition(component: CapturedComponent) -> dict[str, Any]:
+    """The component as an entry of ``definitions``: computed once, when a package captures it."""
     source = component.schema or {}
     properties = {DISCRIMINATOR: {"const": component.name}}
-    properties.update(copy.deepcopy(dict(source.get("properties") or {})))
+    properties.update(source.get("properties") or {})
     properties[DISCRIMINATOR] = {"const": component.name}  # the discriminator always wins
     required = [DISCRIMINATOR, *[r for r in source.get("required", []) if r != DISCRIMINATOR]]
     definition: dict[str, Any] = {"title": source.get("title", component.name)}
@@ -66,7 +72,7 @@ def _component_definition(component: CapturedComponent) -> dict[str, Any]:
             "type": "object",
             "properties": properties,
             "required": required,
-            "additionalProperties": copy.deepcopy(source.get("additionalProperties", False)),
+            "additionalProperties": source.get("additionalProperties", False),
             "x-componentId": component.id,
             "x-componentVersion": component.version,
         }
@@ -84,23 +90,23 @@ def _slot_array(slot: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
     return array
 
 
-def build_content_schema(
+def build_schema_frame(
     *,
     title: str,
     description: str,
     layout: CapturedComponent,
     allow_list: al.AllowList,
-    components: Mapping[str, CapturedComponent],
+    names: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The draft-07 schema of documents of this content type.
+    """The schema of documents of this content type, without its ``definitions``.
 
-    ``components`` maps every allow-listed component id to its captured form (the caller has
-    already checked that each one is present). Raises ``SlotGroupError`` when a slot names a group
-    the allow-list lacks.
+    ``names`` maps every allow-listed component id to its name (the caller has already checked
+    that each one is present); only the layout's schema is read. Raises ``SlotGroupError`` when a
+    slot names a group the allow-list lacks.
     """
-    all_names = [components[cid].name for cid in al.component_ids(allow_list)]
+    all_names = [names[cid] for cid in al.component_ids(allow_list)]
     group_names = {
-        str(group["id"]): [components[str(cid)].name for cid in group.get("componentIds", [])]
+        str(group["id"]): [names[str(cid)] for cid in group.get("componentIds", [])]
         for group in al.groups(allow_list)
     }
 
@@ -136,12 +142,29 @@ def build_content_schema(
             "x-layout": {"id": layout.id, "name": layout.name, "version": layout.version},
         }
     )
-    definitions = {
-        c.name: _component_definition(c)
-        for c in sorted(
-            (components[cid] for cid in al.component_ids(allow_list)), key=lambda c: c.name
-        )
-    }
+    return schema
+
+
+def build_content_schema(
+    *,
+    title: str,
+    description: str,
+    layout: CapturedComponent,
+    allow_list: al.AllowList,
+    components: Mapping[str, CapturedComponent],
+) -> dict[str, Any]:
+    """The whole draft-07 schema, in memory: the frame plus a definition per allow-listed
+    component. Publishing builds the same document in PostgreSQL from the definitions packages
+    stored (``content_schema_sql``); this function is the reference it is tested against."""
+    allowed = [components[cid] for cid in al.component_ids(allow_list)]
+    schema = build_schema_frame(
+        title=title,
+        description=description,
+        layout=layout,
+        allow_list=allow_list,
+        names={c.id: c.name for c in allowed},
+    )
+    definitions = {c.name: component_definition(c) for c in sorted(allowed, key=lambda c: c.name)}
     if definitions:
         schema["definitions"] = definitions
     return schema

@@ -143,7 +143,9 @@ def package_get(*, actor: Actor, project_id: uuid.UUID, version: str) -> Package
         raise PackageNotFoundError(
             f"Package version {version} does not exist.", details={"version": version}
         )
-    package.captured = list(PackageComponent.objects.filter(package=package).order_by("name", "id"))
+    package.captured = list(
+        PackageComponent.objects.filter(package=package).defer("definition").order_by("name", "id")
+    )
     return package
 
 

@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -62,7 +63,15 @@ from contenttypes_app.models import (
 from contenttypes_app.schema_generation import (
     CapturedComponent,
     SlotGroupError,
-    build_content_schema,
+    build_schema_frame,
+    component_definition,
+)
+from contenttypes_app.sql import (
+    as_text,
+    content_schema_sql,
+    id_in,
+    layout_schemas_only,
+    version_schema_sql,
 )
 from publishing.models import Role
 from publishing.services import audit_record
@@ -375,6 +384,9 @@ def package_create(
             type=c.type,
             version=c.version,
             schema=c.schema,
+            definition=component_definition(
+                CapturedComponent(str(c.pk), c.name, c.type, c.version, c.schema)
+            ),
         )
         for c in components
     )
@@ -475,8 +487,9 @@ def _save(definition: ContentTypeDefinition, fields: Iterable[str]) -> None:
 
 def _captured_components(
     definition: ContentTypeDefinition, *, for_publish: bool
-) -> dict[str, CapturedComponent]:
-    """The layout and allow-listed components as the definition's package holds them.
+) -> tuple[Any, dict[str, CapturedComponent]]:
+    """The package's id (None for ``draft``) and the layout and allow-listed components as that
+    package holds them (only layouts with their schema).
 
     Two queries whatever the size of the allow-list (the package, then its components whose ids
     are referenced). Raises 422 when the package is ``draft`` (publish only), missing, or lacks a
@@ -488,22 +501,26 @@ def _captured_components(
         if for_publish:
             raise _draft_package_error(version)
         rows = (
-            Component.objects.filter(project_id=definition.project_id, pk__in=wanted)
+            Component.objects.filter(
+                id_in(Component, "id", wanted),
+                project_id=definition.project_id,
+            )
             .exclude(status=Component.Status.DELETED)
-            .values_list("pk", "name", "type", "version", "schema")
+            .values_list(as_text("pk"), "name", "type", "version", layout_schemas_only())
         )
-    else:
-        package = (
-            Package.objects.filter(project_id=definition.project_id, version=version)
-            .only("pk")
-            .first()
-        )
-        if package is None:
-            raise _missing_package_error(version)
-        rows = PackageComponent.objects.filter(
-            package=package, component_id__in=wanted
-        ).values_list("component_id", "name", "type", "version", "schema")
-    return captured_from_rows(definition, rows)
+        return None, captured_from_rows(definition, rows)
+    package_id = (
+        Package.objects.filter(project_id=definition.project_id, version=version)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if package_id is None:
+        raise _missing_package_error(version)
+    rows = PackageComponent.objects.filter(
+        id_in(PackageComponent, "component_id", wanted),
+        package_id=package_id,
+    ).values_list(as_text("component_id"), "name", "type", "version", layout_schemas_only())
+    return package_id, captured_from_rows(definition, rows)
 
 
 def _draft_package_error(version: str) -> ContentTypeValidationError:
@@ -525,10 +542,11 @@ def captured_from_rows(
     """Check the definition's components against the package rows ``(id, name, type, version,
     schema)`` that were loaded for it (extra rows are ignored); raise 422 on any problem."""
     wanted = al.referenced_ids(definition.layout_component_id, definition.component_ids_allow_list)
+    wanted_set = set(wanted)  # a set: this runs once per row of the package
     captured = {
         str(pk): CapturedComponent(str(pk), name, type_, number, schema)
         for pk, name, type_, number, schema in rows
-        if str(pk) in wanted
+        if str(pk) in wanted_set
     }
     invalid = sorted(cid for cid in wanted if cid not in captured)
     if invalid:
@@ -546,26 +564,29 @@ def captured_from_rows(
 
 
 def _generate_schema(
-    definition: ContentTypeDefinition, captured: dict[str, CapturedComponent]
-) -> dict[str, Any]:
+    definition: ContentTypeDefinition, captured: dict[str, CapturedComponent], package_id: Any
+) -> RawSQL:
+    """The definition's schema (an SQL expression to save), or 422 on bad groups or slots."""
     problems = al.group_problems(definition.component_ids_allow_list)
     if problems:
         raise ContentTypeValidationError(
             "Component groups must have unique ids and at least one component.", details=problems
         )
+    allowed = al.component_ids(definition.component_ids_allow_list)
     try:
-        return build_content_schema(
+        frame = build_schema_frame(
             title=definition.name,
             description=definition.description,
             layout=captured[str(definition.layout_component_id)],
             allow_list=definition.component_ids_allow_list,
-            components=captured,
+            names={cid: captured[cid].name for cid in allowed},
         )
     except SlotGroupError as exc:
         raise ContentTypeValidationError(
             "The layout has slots for groups that the allow-list does not define.",
             details={"unknownSlotGroups": exc.unknown_groups},
         ) from exc
+    return content_schema_sql(frame, package_id, allowed)
 
 
 _SNAPSHOT_FIELDS = (
@@ -582,9 +603,9 @@ _SNAPSHOT_FIELDS = (
 )
 
 
+# What publishing changes on the definition (a rollback also restores the snapshot fields).
 PUBLISH_UPDATE_FIELDS = [
-    *_SNAPSHOT_FIELDS,
-    "component_ids",
+    "schema",
     "version",
     "last_published_version",
     "status",
@@ -648,7 +669,13 @@ def _write_version(
         raise ConflictError(
             "Another publish took this version number; retry.", details={"version": version.version}
         ) from exc
-    _save(definition, PUBLISH_UPDATE_FIELDS)
+    generated = isinstance(definition.schema, RawSQL)
+    if generated:  # built by PostgreSQL: copy it there, then read it once for the response
+        definition.schema = version_schema_sql(definition.pk, version.version)
+    restored = [*_SNAPSHOT_FIELDS, "component_ids"] if rolled_back_from is not None else []
+    _save(definition, [*PUBLISH_UPDATE_FIELDS, *restored])
+    if generated:
+        definition.refresh_from_db(fields=["schema"])
     _audit(
         actor,
         action,
@@ -800,8 +827,8 @@ def content_type_publish(
         )
     if definition.status == Status.PUBLISHED:
         return definition  # unchanged since its last publish: a retry is a no-op
-    captured = _captured_components(definition, for_publish=True)
-    definition.schema = _generate_schema(definition, captured)
+    package_id, captured = _captured_components(definition, for_publish=True)
+    definition.schema = _generate_schema(definition, captured, package_id)
     return _write_version(definition, actor, action="contenttypes.publish")
 
 
