@@ -77,9 +77,9 @@ class ObjectIdInputField(StrictCharField):
         return value
 
 
+# Rejects a non-object body and any key it does not declare. (A comment, not a docstring:
+# drf-spectacular would show an inherited docstring as every request schema's description.)
 class StrictSerializer(serializers.Serializer):
-    """Rejects a non-object body and any key it does not declare."""
-
     default_error_messages = {"not_object": "Must be a JSON object."}
 
     def to_internal_value(self, data: Any) -> Any:

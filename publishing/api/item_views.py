@@ -38,9 +38,9 @@ def _version_number(raw: str) -> int:
     return parse_positive_int(raw, "number", 0, MAX_VERSION_NUMBER)
 
 
+# Shared implementation; subclasses bind the kind, model, filters and serializers. (A comment:
+# drf-spectacular would publish a docstring as the description of every prompt/template operation.)
 class ItemViewSet(viewsets.GenericViewSet):
-    """Shared implementation; subclasses bind the kind, model, filters and serializers."""
-
     kind: str
     model: type
     output_serializer: type
