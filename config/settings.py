@@ -196,7 +196,7 @@ REST_FRAMEWORK = {
         "config.authentication.BearerJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["config.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     # No OPTIONS self-description: the OpenAPI schema documents the API, and DRF's metadata needs
     # a serializer_class our viewsets do not have (it answered 500). OPTIONS answers 405.

@@ -17,7 +17,9 @@ Foreign keys that lead a composite index or unique constraint get no index of th
 
 from __future__ import annotations
 
+import json
 import uuid
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +27,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from psycopg.types.json import Json
 
 from publishing.models import Organization
 
@@ -65,6 +68,12 @@ class DocumentJSONField(models.JSONField):
         if not isinstance(value, str):  # psycopg decodes ``json`` itself (Django only ``jsonb``)
             return value
         return super().from_db_value(value, expression, connection)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if not prepared:
+            value = self.get_prep_value(value)
+        # Sent as ``json`` (Django sends ``jsonb``, which PostgreSQL would parse and re-print).
+        return Json(value, dumps=partial(json.dumps, separators=(",", ":"), cls=self.encoder))
 
 
 class ImmutableModel(models.Model):
@@ -214,7 +223,7 @@ class PackageComponent(ImmutableModel):
     schema = models.JSONField(default=dict)
     # The component as an entry of generated content schemas' ``definitions``, computed once at
     # capture (schema_generation.component_definition): publishing copies it inside PostgreSQL.
-    definition = models.JSONField(default=dict)
+    definition = DocumentJSONField(default=dict)
 
     class Meta:
         ordering = ["name", "id"]

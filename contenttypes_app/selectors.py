@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from contenttypes_app import semver
 from contenttypes_app.errors import (
@@ -150,6 +151,22 @@ def package_get(*, actor: Actor, project_id: uuid.UUID, version: str) -> Package
 
 
 # --- content types -----------------------------------------------------------------------------
+# Schemas are json documents of up to hundreds of kB: lists leave them in the database, and a
+# single object carries its schema as text (``schema_text``), which the API sends as is.
+def _schema_as_text(queryset: QuerySet) -> QuerySet:
+    return queryset.defer("schema").annotate(schema_text=Cast("schema", TextField()))
+
+
+def document_text(instance: Model, field_name: str) -> str | None:
+    """The (deferred) ``json`` column ``field_name`` of ``instance``, as its text."""
+    return (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk)
+        .values_list(Cast(field_name, TextField()), flat=True)
+        .get()
+    )
+
+
 def content_type_list(
     *,
     actor: Actor,
@@ -162,7 +179,7 @@ def content_type_list(
     """Non-deleted types (``status=deleted`` lists the bin). ``tags``: every tag must be present
     (GIN index on ``tags``). ``search``: case-insensitive substring of name or description."""
     _project_exists(actor, project_id)
-    queryset = ContentTypeDefinition.objects.filter(project_id=project_id)
+    queryset = ContentTypeDefinition.objects.filter(project_id=project_id).defer("schema")
     # Without a status filter the bin (deleted types) stays out of the list.
     queryset = queryset.filter(status=status) if status else queryset.exclude(status=Status.DELETED)
     if search:
@@ -173,13 +190,19 @@ def content_type_list(
 
 
 def content_type_get(
-    *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID
+    *,
+    actor: Actor,
+    project_id: uuid.UUID,
+    content_type_id: uuid.UUID,
+    with_schema: bool = True,
 ) -> ContentTypeDefinition:
-    definition = ContentTypeDefinition.objects.filter(
+    queryset = ContentTypeDefinition.objects.filter(
         pk=content_type_id,
         project_id=project_id,
         project__organization_id=actor.organization.pk,
-    ).first()
+    )
+    queryset = _schema_as_text(queryset) if with_schema else queryset.defer("schema")
+    definition = queryset.first()
     if definition is None:
         raise ContentTypeNotFoundError()
     return definition
@@ -190,18 +213,24 @@ def content_type_version_list(
 ) -> QuerySet[ContentTypeVersion]:
     """Newest first."""
     definition = content_type_get(
-        actor=actor, project_id=project_id, content_type_id=content_type_id
+        actor=actor, project_id=project_id, content_type_id=content_type_id, with_schema=False
     )
-    return ContentTypeVersion.objects.filter(definition=definition).order_by("-version")
+    return (
+        ContentTypeVersion.objects.filter(definition=definition)
+        .defer("schema")
+        .order_by("-version")
+    )
 
 
 def content_type_version_get(
     *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID, version: int
 ) -> ContentTypeVersion:
     definition = content_type_get(
-        actor=actor, project_id=project_id, content_type_id=content_type_id
+        actor=actor, project_id=project_id, content_type_id=content_type_id, with_schema=False
     )
-    found = ContentTypeVersion.objects.filter(definition=definition, version=version).first()
+    found = _schema_as_text(
+        ContentTypeVersion.objects.filter(definition=definition, version=version)
+    ).first()
     if found is None:
         raise ContentTypeVersionNotFoundError(
             f"Version {version} of this content type does not exist.",

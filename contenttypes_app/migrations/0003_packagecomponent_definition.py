@@ -5,7 +5,9 @@ creation uses. Package rows are write-once (0002's trigger), so the trigger is s
 this one backfill, inside the migration's transaction.
 """
 
-from django.db import migrations, models
+from django.db import migrations
+
+import contenttypes_app.models
 
 TABLE = "contenttypes_app_packagecomponent"
 TRIGGER = f"{TABLE}_immutable"
@@ -38,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="packagecomponent",
             name="definition",
-            field=models.JSONField(default=dict),
+            field=contenttypes_app.models.DocumentJSONField(default=dict),
         ),
         migrations.RunPython(fill_definitions, migrations.RunPython.noop),
     ]
