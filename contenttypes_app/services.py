@@ -406,9 +406,13 @@ def package_create(
 def _definition_for_update(
     actor: Actor, content_type_id: uuid.UUID, project_id: uuid.UUID | None
 ) -> ContentTypeDefinition:
-    """The definition row, locked. Scoped to the actor's organization (and the project)."""
-    queryset = ContentTypeDefinition.objects.select_for_update(no_key=True, of=("self",)).filter(
-        pk=content_type_id, project__organization_id=actor.organization.pk
+    """The definition row, locked. Scoped to the actor's organization (and the project). The
+    schema (it can weigh hundreds of kB) and the flattened ids stay in the database: loaded only
+    if used; the API sends the schema as its stored text."""
+    queryset = (
+        ContentTypeDefinition.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=content_type_id, project__organization_id=actor.organization.pk)
+        .defer("schema", "component_ids")
     )
     if project_id is not None:
         queryset = queryset.filter(project_id=project_id)
@@ -483,6 +487,25 @@ def _save(definition: ContentTypeDefinition, fields: Iterable[str]) -> None:
         if _is_unique_violation(exc, "ct_definition_project_name_unique_live"):
             raise _name_conflict(definition.name) from exc
         raise
+
+
+def _require_project_components(
+    project_id: Any, layout_component_id: Any, allow_list: al.AllowList
+) -> None:
+    """404 unless the layout and every allow-listed id are components of the project, in any
+    status (an older package may hold one deleted since): another organization's components never
+    get into a definition. One query whatever the size of the allow-list."""
+    wanted = al.referenced_ids(layout_component_id, allow_list)
+    found = set(
+        Component.objects.filter(id_in(Component, "id", wanted), project_id=project_id).values_list(
+            as_text("pk"), flat=True
+        )
+    )
+    unknown = sorted(set(wanted) - found)
+    if unknown:
+        raise ComponentNotFoundError(
+            "Components not found in this project.", details={"componentIds": unknown}
+        )
 
 
 def _captured_components(
@@ -670,12 +693,12 @@ def _write_version(
             "Another publish took this version number; retry.", details={"version": version.version}
         ) from exc
     generated = isinstance(definition.schema, RawSQL)
-    if generated:  # built by PostgreSQL: copy it there, then read it once for the response
+    if generated:  # built by PostgreSQL: the definition copies it there
         definition.schema = version_schema_sql(definition.pk, version.version)
     restored = [*_SNAPSHOT_FIELDS, "component_ids"] if rolled_back_from is not None else []
     _save(definition, [*PUBLISH_UPDATE_FIELDS, *restored])
     if generated:
-        definition.refresh_from_db(fields=["schema"])
+        del definition.schema  # deferred again: loaded if used (the API reads it as text)
     _audit(
         actor,
         action,
@@ -715,12 +738,14 @@ def content_type_create(
     author: str | None = None,
     tags: list[str] | None = None,
 ) -> ContentTypeDefinition:
-    """A new ``draft`` (version null). Components are checked against the package at publish
-    time (and by ``content_type_set_package_version``)."""
+    """A new ``draft`` (version null). The referenced components must belong to the project
+    (404); they are checked against the package at publish time (and by
+    ``content_type_set_package_version``)."""
     actor.require_role(Role.EDITOR, "create content types")
     permissions = normalize_permissions(permissions)
     _require_permission_change_allowed(actor, default_permissions(), permissions)
     project = _project(actor, project_id)
+    _require_project_components(project.pk, layout_component_id, component_ids_allow_list)
     definition = ContentTypeDefinition(
         project=project,
         name=name,
@@ -793,6 +818,12 @@ def content_type_update(
         setattr(definition, key, changes[key])
     if "name" in changed and _name_taken(definition, definition.name):
         raise _name_conflict(definition.name)
+    if {"layout_component_id", "component_ids_allow_list"} & set(changed):
+        _require_project_components(
+            definition.project_id,
+            definition.layout_component_id,
+            definition.component_ids_allow_list,
+        )
     definition.component_ids = al.referenced_ids(
         definition.layout_component_id, definition.component_ids_allow_list
     )

@@ -11,10 +11,12 @@ import re
 import uuid
 from typing import Any
 
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.renderers import RawJSON
 from config.serializers import (
     StrictCharField,
     StrictChoiceField,
@@ -23,13 +25,13 @@ from config.serializers import (
     StrictSlugField,
 )
 from contenttypes_app import allow_list as al
-from contenttypes_app import semver
+from contenttypes_app import selectors, semver
 from contenttypes_app.models import Component, ContentTypeDefinition
 from contenttypes_app.schema_generation import component_schema_problems
 from contenttypes_app.selectors import CONTENT_TYPE_SORTS
 from publishing.models import Role
 
-MAX_ALLOW_LIST = 500
+MAX_ALLOW_LIST = 1000
 # Role values as their own labels: a choice set distinct from ``Role.choices`` for the OpenAPI enum
 # naming (drf-spectacular would otherwise warn that one set is named both RoleEnum and RolesEnum).
 ROLE_VALUES = [(role, role) for role in Role.values]
@@ -378,6 +380,24 @@ class MetadataOutputSerializer(serializers.Serializer):
         return None if obj.published_by_id is None else str(obj.published_by_id)
 
 
+class StoredDocumentField(JSONObjectField):
+    """An output ``DocumentJSONField`` (a schema), sent as its stored text when the instance
+    carries that text (the ``<field>_text`` annotation) or left the field deferred: never decoded
+    only to be encoded again."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        if isinstance(instance, models.Model):
+            text_attribute = f"{self.source}_text"
+            if hasattr(instance, text_attribute):
+                text = getattr(instance, text_attribute)
+            elif self.source in instance.get_deferred_fields():
+                text = selectors.document_text(instance, self.source)
+            else:
+                return super().get_attribute(instance)
+            return None if text is None else RawJSON(text)
+        return super().get_attribute(instance)
+
+
 class ContentTypeOutputSerializer(serializers.Serializer):
     """The reference content type object, key for key and in its order."""
 
@@ -394,7 +414,7 @@ class ContentTypeOutputSerializer(serializers.Serializer):
         child=AllowListItemField(), source="component_ids_allow_list"
     )
     packageVersion = serializers.CharField(source="package_version")
-    schema = JSONObjectField(
+    schema = StoredDocumentField(
         allow_null=True,
         required=False,
         help_text="Generated JSON Schema (draft-07); null until first published. Lists omit it.",
@@ -425,7 +445,7 @@ class ContentTypeVersionOutputSerializer(serializers.Serializer):
         child=AllowListItemField(), source="component_ids_allow_list"
     )
     packageVersion = serializers.CharField(source="package_version")
-    schema = JSONObjectField(required=False, help_text="Lists omit it.")
+    schema = StoredDocumentField(required=False, help_text="Lists omit it.")
     templateContentIds = serializers.ListField(
         child=serializers.CharField(), source="template_content_ids"
     )

@@ -139,6 +139,58 @@ def test_bad_create_input_is_a_400_and_writes_nothing(world, editor, override, f
     assert ContentTypeDefinition.objects.count() == before
 
 
+def foreign_component(other_org):
+    """A component of another organization's project."""
+    return ComponentFactory(project__organization=other_org, name="Theirs")
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        lambda world, theirs: {"layoutComponentId": str(theirs.pk)},
+        lambda world, theirs: {"componentIdsAllowList": [str(world.views[0].pk), str(theirs.pk)]},
+        lambda world, theirs: {
+            "componentIdsAllowList": [{"id": "g", "componentIds": [str(theirs.pk)]}]
+        },
+        lambda world, theirs: {"componentIdsAllowList": [str(uuid.UUID(int=999))]},
+    ],
+    ids=["layout", "plain", "grouped", "unknown"],
+)
+def test_create_refuses_components_outside_the_project(world, editor, other_org, where):
+    theirs = foreign_component(other_org)
+    body = create_body(world, **where(world, theirs))
+    before = ContentTypeDefinition.objects.count()
+
+    response = bearer_client(editor).post(f"{world.base}/content-types", body)
+
+    assert response.status_code == 404, response.content
+    error = error_of(response)
+    assert error["code"] == "NOT_FOUND"
+    assert error["message"] == "Components not found in this project."
+    assert len(error["details"]["componentIds"]) == 1
+    assert ContentTypeDefinition.objects.count() == before
+
+
+def test_update_refuses_components_outside_the_project(world, editor, other_org):
+    theirs = foreign_component(other_org)
+    before = world.content_type.component_ids_allow_list
+    response = bearer_client(editor).put(
+        world.ct_url(), {"componentIdsAllowList": [str(theirs.pk)]}
+    )
+    assert response.status_code == 404
+    assert error_of(response)["details"] == {"componentIds": [str(theirs.pk)]}
+    ct = world.refresh()
+    assert ct.component_ids_allow_list == before
+    assert ct.status == "draft"
+
+
+def test_deleted_components_of_the_project_may_stay_referenced(world, editor):
+    """An older package can still hold a component deleted since."""
+    gone = ComponentFactory(project=world.project, name="Gone", status="deleted")
+    response = bearer_client(editor).put(world.ct_url(), {"componentIdsAllowList": [str(gone.pk)]})
+    assert response.status_code == 200, response.content
+
+
 @pytest.mark.parametrize("missing", ["name", "layoutComponentId", "componentIdsAllowList"])
 def test_required_fields_are_named(world, editor, missing):
     body = create_body(world)
@@ -487,8 +539,8 @@ def test_a_deleted_published_type_comes_back_modified_then_unpublished_on_discar
 
 
 def test_the_allow_list_is_bounded(world, editor):
-    many = [str(uuid.uuid4()) for _ in range(501)]
-    groups = [{"id": "a", "componentIds": many[:300]}, {"id": "b", "componentIds": many[300:]}]
+    many = [str(uuid.uuid4()) for _ in range(1001)]
+    groups = [{"id": "a", "componentIds": many[:600]}, {"id": "b", "componentIds": many[600:]}]
     response = bearer_client(editor).post(
         f"{world.base}/content-types", create_body(world, componentIdsAllowList=groups)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from jsonschema import Draft7Validator
@@ -150,11 +149,11 @@ def test_publishing_a_deleted_type_answers_the_reference_error(world, owner):
 
 def test_components_outside_the_package_answer_the_reference_error(world, owner):
     late = ComponentFactory(project=world.project, name="Late")  # not in package 1.0.0
-    missing = str(uuid.UUID(int=999))
+    later = ComponentFactory(project=world.project, name="Later")
     services.content_type_update(
         content_type_id=world.content_type.pk,
         actor=world.actor,
-        changes={"component_ids_allow_list": [str(world.views[0].pk), missing, str(late.pk)]},
+        changes={"component_ids_allow_list": [str(world.views[0].pk), str(later.pk), str(late.pk)]},
     )
     response = bearer_client(owner).post(world.ct_url(suffix="/publish"))
     assert response.status_code == 422
@@ -163,7 +162,7 @@ def test_components_outside_the_package_answer_the_reference_error(world, owner)
     assert error["message"] == (
         "Content type references components not in the specified package version"
     )
-    assert error["details"]["invalidComponentIds"] == sorted([missing, str(late.pk)])
+    assert error["details"]["invalidComponentIds"] == sorted([str(later.pk), str(late.pk)])
     assert world.refresh().status == "draft"
     assert not ContentTypeVersion.objects.exists()
 

@@ -316,11 +316,10 @@ def test_foreign_ids_and_escalations_are_refused_and_change_nothing(
         assert w.rival.organization.name not in response.content.decode()
 
 
-def test_another_organizations_component_ids_stay_opaque_references(shared_world):
-    """A content type stores component ids as given and checks them against a package of its own
-    project when published (docs/content-types.md), so a foreign id behaves like any unknown id:
-    accepted in a draft, never published, revealing and blocking nothing in the other organization.
-    """
+def test_another_organizations_component_ids_are_refused(shared_world):
+    """A content type may only reference components of its own project (docs/content-types.md):
+    another organization's ids answer 404 at create and update, like ids that exist nowhere,
+    write nothing, reveal nothing and pin nothing in the other organization."""
     w = shared_world
     owner = bearer_client(w.users["owner"])
     foreign = sorted([str(w.rival.layout.pk), str(w.rival.spare_component.pk)])
@@ -334,20 +333,30 @@ def test_another_organizations_component_ids_stay_opaque_references(shared_world
         },
         format="json",
     )
-    assert created.status_code == 201
+    assert created.status_code == 404, created.content
+    assert created.json()["error"]["details"]["componentIds"] == foreign
     assert "Rival" not in created.content.decode()
-    ct_url = f"{_v1(w)}/content-types/{created.json()['id']}"
+    own = owner.post(
+        f"{_v1(w)}/content-types",
+        {
+            "name": "Own",
+            "layoutComponentId": str(w.home.layout.pk),
+            "componentIdsAllowList": [],
+            "packageVersion": "1.0.0",
+        },
+        format="json",
+    )
+    assert own.status_code == 201, own.content
     before = db_snapshot()
-    for method, suffix, body in (
-        ("post", "/publish", None),
-        ("put", "/package-version", {"packageVersion": "draft"}),
-    ):
-        response = getattr(owner, method)(ct_url + suffix, body, format="json")
-        assert response.status_code == 422, response.content
-        assert response.json()["error"]["details"]["invalidComponentIds"] == foreign
-        assert "Rival" not in response.content.decode()
+    updated = owner.put(
+        f"{_v1(w)}/content-types/{own.json()['id']}",
+        {"componentIdsAllowList": [str(w.rival.spare_component.pk)]},
+        format="json",
+    )
+    assert updated.status_code == 404
+    assert "Rival" not in updated.content.decode()
     assert not snapshot_diff(before, db_snapshot())
-    # The reference does not pin the other organization's component.
+    # Nothing pins the other organization's component.
     rival = bearer_client(w.users["outsider"])
     rival_component = (
         f"/v1/organizations/{w.rival.org_id}/projects/{w.rival.project_id}"
