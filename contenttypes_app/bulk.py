@@ -83,6 +83,7 @@ def content_type_publish_batch(
     definitions = list(
         ContentTypeDefinition.objects.select_for_update(no_key=True)
         .filter(project=project, pk__in=content_type_ids)
+        .defer("schema", "component_ids")  # large, and replaced or untouched here
         .order_by("pk")
     )
     found = {str(d.pk) for d in definitions}
