@@ -30,8 +30,8 @@ class Sizes:
     concurrency: int = 10
     # content types
     ct_sizes: tuple[int, ...] = (10, 100, 1000)
-    ct_drafts: int = 600
-    ct_single: int = 20
+    ct_drafts: int = 1000
+    ct_single: int = 40
     ct_seconds: float = 5.0
     # browse and search
     browse_scales: tuple[int, ...] = (10_000, 100_000, 1_000_000)

@@ -64,11 +64,14 @@ def table(summary: dict) -> str:
                 f"{r['ratio_to_floor']} | ≤ 12 queries | {_yes(r['queries_per_publish'] <= 12)} |"
             )
         flat = s.get("one_client_growth_p50")
+        target = s.get("one_client_growth_target", 1.5)
         lines.append(
             f"| content-type publish growth {min(map(int, ct['by_allow_list_size'])):,} → "
-            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {flat} alone, "
-            f"x {s['latency_growth_p50']} loaded; queries {s['query_counts']} | | | "
-            f"nearly flat; constant queries | {_yes(flat is not None and flat <= 1.5)} (time), "
+            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {flat} alone "
+            f"({s.get('marginal_us_per_component', '-')} µs per component; response x "
+            f"{s.get('response_growth', '-')}), x {s['latency_growth_p50']} loaded; queries "
+            f"{s['query_counts']} | | | nearly flat (alone ≤ {target} x); constant queries | "
+            f"{_yes(flat is not None and flat <= target)} (time), "
             f"{_yes(s['query_count_constant'])} (queries) |"
         )
     browse = phases.get("browse")
