@@ -355,6 +355,11 @@ class ContentTypeListView(APIView):
         tags=CONTENT_TYPES,
         operation_id="content_types_create",
         summary="Create a content type (draft, version null; editor or higher)",
+        description=(
+            "The layout and every allow-listed component (at most 1,000, plain or grouped) must "
+            "be components of this project, in any status: otherwise 404 NOT_FOUND with "
+            "`details.componentIds`. They are checked against the package when published."
+        ),
         request=s.ContentTypeCreateInputSerializer,
         parameters=[ETAG],
         responses={
@@ -404,8 +409,9 @@ class ContentTypeDetailView(APIView):
         description=(
             "Changes name, description, layoutComponentId, componentIdsAllowList, "
             "templateContentIds, permissions (publish permissions: admin or owner) and metadata "
-            "(author, tags). The package version has its own endpoint. Send `If-Match` with the "
-            "ETag you read to refuse overwriting someone else's change (412)."
+            "(author, tags). The package version has its own endpoint. Components as for create "
+            "(404 outside the project). Send `If-Match` with the ETag you read to refuse "
+            "overwriting someone else's change (412)."
         ),
         request=s.ContentTypeUpdateInputSerializer,
         parameters=CONTENT_TYPE_PARAMETERS,
