@@ -38,7 +38,7 @@ from contenttypes_app.services import (
     next_version,
     notify_published,
 )
-from contenttypes_app.sql import as_text, id_in, layout_schemas_only, version_schema_sql
+from contenttypes_app.sql import as_text, id_in, layout_schemas_only
 from publishing.models import AuditEvent
 from publishing.services import audit_event
 from publishing.tenancy import Actor
@@ -115,7 +115,6 @@ def content_type_publish_batch(
             result.failures.append(ItemFailure(str(definition.pk), exc.code, exc.message))
             continue
         versions.append(next_version(definition, actor, now))
-        definition.schema = version_schema_sql(definition.pk, definition.version)
         definition.revision += 1
         definition.updated_at = now
         to_update.append(definition)

@@ -7,8 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Model, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Count, Model, Q, QuerySet
 
 from contenttypes_app import semver
 from contenttypes_app.errors import (
@@ -26,6 +25,7 @@ from contenttypes_app.models import (
     PackageComponent,
     Project,
 )
+from contenttypes_app.sql import as_text
 from publishing.tenancy import Actor
 
 Status = ContentTypeDefinition.Status
@@ -154,7 +154,7 @@ def package_get(*, actor: Actor, project_id: uuid.UUID, version: str) -> Package
 # Schemas are json documents of up to hundreds of kB: lists leave them in the database, and a
 # single object carries its schema as text (``schema_text``), which the API sends as is.
 def _schema_as_text(queryset: QuerySet) -> QuerySet:
-    return queryset.defer("schema").annotate(schema_text=Cast("schema", TextField()))
+    return queryset.defer("schema").annotate(schema_text=as_text("schema"))
 
 
 def document_text(instance: Model, field_name: str) -> str | None:
@@ -162,7 +162,7 @@ def document_text(instance: Model, field_name: str) -> str | None:
     return (
         type(instance)
         ._base_manager.filter(pk=instance.pk)
-        .values_list(Cast(field_name, TextField()), flat=True)
+        .values_list(as_text(field_name), flat=True)
         .get()
     )
 

@@ -645,7 +645,8 @@ def next_version(
     rolled_back_from: int | None = None,
 ) -> ContentTypeVersion:
     """Build (unsaved) version ``last + 1`` of the (locked) definition and mark the definition
-    published in memory; the caller saves both."""
+    published in memory; the caller saves both. A schema generated in SQL is built once, for the
+    version: the definition then copies the version's."""
     number = (definition.last_published_version or 0) + 1
     version = ContentTypeVersion(
         definition=definition,
@@ -655,6 +656,8 @@ def next_version(
         published_by=actor.user,
         **{field: getattr(definition, field) for field in _SNAPSHOT_FIELDS},
     )
+    if isinstance(definition.schema, RawSQL):
+        definition.schema = version_schema_sql(definition.pk, number)
     definition.version = definition.last_published_version = number
     definition.status = Status.PUBLISHED
     definition.withdrawn = False
@@ -692,9 +695,7 @@ def _write_version(
         raise ConflictError(
             "Another publish took this version number; retry.", details={"version": version.version}
         ) from exc
-    generated = isinstance(definition.schema, RawSQL)
-    if generated:  # built by PostgreSQL: the definition copies it there
-        definition.schema = version_schema_sql(definition.pk, version.version)
+    generated = isinstance(definition.schema, RawSQL)  # the copy next_version set up
     restored = [*_SNAPSHOT_FIELDS, "component_ids"] if rolled_back_from is not None else []
     _save(definition, [*PUBLISH_UPDATE_FIELDS, *restored])
     if generated:

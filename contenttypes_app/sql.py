@@ -36,7 +36,8 @@ def id_in(model: type[models.Model], column: str, ids: Iterable[str]) -> RawSQL:
 
 
 def as_text(column: str) -> Cast:
-    """A UUID column read as its canonical text, the form allow-lists hold."""
+    """A column read as its text: a UUID in the canonical form allow-lists hold, a ``json``
+    document as stored."""
     return Cast(column, output_field=models.TextField())
 
 
