@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo ""
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/, schema: /api/schema/)"
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
