@@ -7,8 +7,8 @@
    starts, joins or stops a server of its own;
 2. runs the setup steps one after another (``migrate``, ``seed_demo``);
 3. supervises the long-running children (:func:`services`: today the development server) until
-   SIGINT (Ctrl-C) or SIGTERM arrives, or until one of them exits;
-4. then stops every child (SIGTERM to its process group, SIGKILL after a grace period) and only
+   SIGINT (Ctrl-C), SIGTERM or SIGHUP arrives, its parent (``make``) exits, or one of them exits;
+4. then stops every child and its descendants (SIGTERM, SIGKILL after a grace period) and only
    then the embedded PostgreSQL.
 
 Why a supervisor and not three lines of Makefile: pgserver stops its server when the last process
@@ -43,12 +43,12 @@ DEFAULT_PORT = 8000
 STOP_GRACE_SECONDS = 10.0
 
 
-class StopRequested(Exception):
-    """Raised in the main thread by SIGINT or SIGTERM, so ``finally`` blocks do the stopping."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, terminal closed
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+
+class StopRequested(Exception):
+    """Raised in the main thread by a stop signal, or when the launcher's parent is gone, so that
+    ``finally`` blocks do the stopping."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class Supervisor:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.parent_pid = os.getppid()
 
     def start(self, child: Child) -> subprocess.Popen[bytes]:
         # Same process group as the launcher: the terminal stays theirs (Ctrl-C reaches them,
@@ -109,13 +110,19 @@ class Supervisor:
             raise SystemExit(f"{child.name} failed with exit status {returncode}")
 
     def wait_for_first_exit(self, poll_seconds: float = 0.2) -> tuple[str, int]:
-        """Block until one running child exits; return its name and exit status."""
+        """Block until one running child exits; return its name and exit status.
+
+        Raises StopRequested when the launcher's parent is gone: ``make`` does not pass a SIGTERM
+        aimed at it alone on to its recipe, so an orphaned launcher stops by itself.
+        """
         while True:
             for name, process in self.running.items():
                 returncode = process.poll()
                 if returncode is not None:
                     del self.running[name]
                     return name, returncode
+            if os.getppid() != self.parent_pid:
+                raise StopRequested(f"parent process {self.parent_pid} exited")
             time.sleep(poll_seconds)
 
     def stop_all(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
@@ -145,7 +152,7 @@ class Supervisor:
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    raise StopRequested(signum)
+    raise StopRequested(signal.Signals(signum).name)
 
 
 @contextmanager
@@ -186,8 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = base_url(args.host, args.port)
 
     # From here on a stop signal is an exception, so every ``finally`` below runs.
-    signal.signal(signal.SIGINT, _raise_stop)
-    signal.signal(signal.SIGTERM, _raise_stop)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stop)
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG") or "1"}
     supervisor = Supervisor(env)
     exit_status = 0
@@ -206,8 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             finally:
                 # A second Ctrl-C must not cut the shutdown short; SIGKILL after the grace
                 # period bounds it instead.
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                for signum in STOP_SIGNALS:
+                    signal.signal(signum, signal.SIG_IGN)
                 supervisor.stop_all()
     except StopRequested:  # arrived while the database was starting
         pass
