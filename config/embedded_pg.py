@@ -4,7 +4,8 @@ When ``DATABASE_URL`` is unset the project runs a real PostgreSQL from the ``pgs
 Development data lives in ``.pgdata/`` inside the checkout (git-ignored); a pytest run gets its own
 throwaway folder under the system temp directory so tests never touch development data. pgserver
 shares one postmaster between every process that asks for the same folder and stops it when the last
-of them exits.
+of them exits. ``make run`` (config/launcher.py) holds the only handle itself and gives its
+children a plain ``DATABASE_URL`` (:func:`database_url`), so the server stops with the launcher.
 """
 
 from __future__ import annotations
