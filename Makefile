@@ -17,15 +17,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# config/launcher.py: embedded PostgreSQL (unless DATABASE_URL), migrate, seed_demo, then the
+# server; Ctrl-C or SIGTERM stops the server and then the database.
 run: install
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	@echo ""
-	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/, schema: /api/schema/)"
-	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
-	@echo "  Health:    http://$(HOST):$(PORT)/api/health"
-	@echo ""
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} $(PY) -m config.launcher --host $(HOST) --port $(PORT)
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -106,9 +106,7 @@ class ThrowawayDatabase:
         elif self.folder is not None:
             from config import embedded_pg
 
-            if embedded_pg._server is not None:
-                embedded_pg._server.cleanup()  # stops the postmaster: we are its last user
-                embedded_pg._server = None
+            embedded_pg.release()  # stops the postmaster: we are its last user
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _admin(self):

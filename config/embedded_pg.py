@@ -4,7 +4,8 @@ When ``DATABASE_URL`` is unset the project runs a real PostgreSQL from the ``pgs
 Development data lives in ``.pgdata/`` inside the checkout (git-ignored); a pytest run gets its own
 throwaway folder under the system temp directory so tests never touch development data. pgserver
 shares one postmaster between every process that asks for the same folder and stops it when the last
-of them exits.
+of them exits. ``make run`` (config/launcher.py) holds the only handle itself and gives its
+children a plain ``DATABASE_URL`` (:func:`database_url`), so the server stops with the launcher.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "publishing"
@@ -37,26 +39,37 @@ def data_dir() -> tuple[Path, str]:
     return BASE_DIR / ".pgdata", "stop"
 
 
-def database_settings() -> dict[str, Any]:
-    """Start (or join) the embedded server and return a Django DATABASES entry for it."""
-    global _server
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+def _pgserver() -> Any:
+    """Import pgserver without its platformdirs warning (XDG_RUNTIME_DIR unset is normal here)."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver  # imported lazily: only needed without DATABASE_URL
+    return pgserver
 
+
+def server() -> Any:
+    """Start (or join) the embedded server for this process, with the project's database in it."""
+    global _server
+    if _server is not None:
+        return _server
+    pgserver = _pgserver()
     folder, cleanup_mode = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    if _server is None:
-        _forget_dead_handles(folder)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _server = pgserver.get_server(folder, cleanup_mode=cleanup_mode)
-        # DATABASE_NAME is a module constant, not input.
-        _exit_cleanly_on_sigterm()
-        exists = _server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
-        if "(1 row)" not in exists:
-            _server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    info = _server.get_postmaster_info()
+    _forget_dead_handles(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _server = pgserver.get_server(folder, cleanup_mode=cleanup_mode)
+    _exit_cleanly_on_sigterm()
+    # DATABASE_NAME is a module constant, not input.
+    exists = _server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
+    if "(1 row)" not in exists:
+        _server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return _server
+
+
+def database_settings() -> dict[str, Any]:
+    """Start (or join) the embedded server and return a Django DATABASES entry for it."""
+    info = server().get_postmaster_info()
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": DATABASE_NAME,
@@ -65,6 +78,25 @@ def database_settings() -> dict[str, Any]:
         "HOST": str(info.socket_dir) if info.socket_dir else info.hostname,
         "PORT": str(info.port or ""),
     }
+
+
+def database_url() -> str:
+    """A ``DATABASE_URL`` for the embedded server, for child processes of the one that owns it.
+
+    A child given this URL never starts or joins a server, so only its owner decides when it stops.
+    """
+    settings = database_settings()
+    host = quote(settings["HOST"], safe="")
+    port = f":{settings['PORT']}" if settings["PORT"] else ""
+    return f"postgres://postgres@{host}{port}/{DATABASE_NAME}"
+
+
+def release() -> None:
+    """Drop this process's handle now; the server stops if it was the last one (``stop`` mode)."""
+    global _server
+    if _server is not None:
+        _server.cleanup()
+        _server = None
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -94,15 +126,16 @@ def _forget_dead_handles(folder: Path) -> None:
 
 def stop() -> None:
     """Stop the development server in ``.pgdata`` if one is running (``make db-stop``)."""
-    import pgserver
-
+    pgserver = _pgserver()
     folder, _ = data_dir()
     if not (folder / "postmaster.pid").exists():
         print(f"No embedded PostgreSQL is running in {folder}.")  # noqa: T201
         return
-    server = pgserver.get_server(folder, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        handle = pgserver.get_server(folder, cleanup_mode="stop")
     (folder / ".handle_pids.json").write_text(json.dumps([os.getpid()]))
-    server.cleanup()
+    handle.cleanup()
     print(f"Stopped the embedded PostgreSQL in {folder}.")  # noqa: T201
 
 

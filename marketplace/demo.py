@@ -164,5 +164,5 @@ def seed(context: DemoContext) -> None:
     reports = Report.objects.filter(status=ReportStatus.OPEN).count()
     context.lines.append(
         f"Moderation queue: {pending} listing(s) waiting for review, {reports} open report(s) "
-        "(http://127.0.0.1:8000/admin/)."
+        f"({context.base_url}/admin/)."
     )

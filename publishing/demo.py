@@ -13,10 +13,17 @@ from django.contrib.auth.models import Group
 from publishing.models import Membership, Organization, Role, User
 
 DEMO_PASSWORD = "demo-pass-2024"  # noqa: S105 - printed for local demos only
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass
 class DemoContext:
+    """What each app's ``seed`` shares: the demo objects so far, and the lines to print.
+
+    ``base_url`` is the address of the server being seeded, so printed links are real ones.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
     organization: Organization | None = None
     other_organization: Organization | None = None
     users: dict[str, User] = field(default_factory=dict)
@@ -65,5 +72,5 @@ def seed(context: DemoContext) -> None:
         "  editor@demo.example     editor of 'Demo Organization'",
         "  viewer@demo.example     viewer of 'Demo Organization'",
         "  buyer@acme.example      owner of 'Acme Consumers'",
-        "  moderator@demo.example  staff moderator: log in at /admin/",
+        f"  moderator@demo.example  staff moderator: log in at {context.base_url}/admin/",
     ]
