@@ -18,7 +18,7 @@ from config.pagination import paginated
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from config.throttling import AUTH_THROTTLES
-from config.tokens import SingleUseTokenRefreshSerializer
+from publishing.tokens import SingleUseTokenRefreshSerializer
 from publishing import selectors, services
 from publishing.api import serializers as s
 from publishing.models import APIKey
