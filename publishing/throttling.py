@@ -16,15 +16,18 @@ scope         counted per                      applied by
 ``publish``   API key, else user               ``PublishThrottle`` (publish endpoints)
 ============  ===============================  ======================================
 
-``ClientRateThrottle`` is DRF's default throttle class. To add the publish limit to a view, keep the
-default and append the publish throttle, e.g. on a viewset action::
+``ClientRateThrottle`` is DRF's default throttle class. The publish endpoints are ``APIView``
+classes, one per operation, so a publish endpoint keeps the default and adds the publish limit on
+its view, as ``marketplace.api.views.PublishView`` does::
 
     from publishing.throttling import PUBLISH_THROTTLES
 
-    @action(detail=True, methods=["post"], throttle_classes=PUBLISH_THROTTLES)
-    def publish(self, request, pk=None): ...
+    class PublishView(APIView):
+        throttle_classes = PUBLISH_THROTTLES
 
-or ``throttle_classes = PUBLISH_THROTTLES`` on an ``APIView`` that only publishes.
+        def post(self, request): ...
+
+Login and sign-up views use ``AUTH_THROTTLES`` the same way.
 """
 
 from __future__ import annotations
