@@ -2,6 +2,8 @@
 
 Each batch is one transaction through a batch service, so an interrupted run leaves whole
 batches and a re-run finishes the job; usage errors are found before anything is written.
+This module knows no app: who acts, and for which organization, is
+``publishing.bulk_command.OrganizationBulkCommand``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from config.batches import BatchResult, ItemFailure
-from publishing.models import Membership, Organization, Role
-from publishing.tenancy import Actor
 
 USAGE_ERROR = 2
 PROGRESS_INTERVAL_SECONDS = 5.0
@@ -48,34 +48,14 @@ class BulkCommand(BaseCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--organization", required=True, help="Organization slug.")
-        parser.add_argument("--as", dest="as_email", help="Acting user (default: oldest owner).")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
 
     def resolve(self, options: dict[str, Any]) -> None:
         """Check every option before anything is written (usage errors exit with status 2)."""
-        self.organization = Organization.objects.filter(slug=options["organization"]).first()
-        if self.organization is None:
-            raise usage_error(f"No organization with slug {options['organization']!r}.")
         if not 1 <= options["batch_size"] <= 10_000:
             raise usage_error("--batch-size must be between 1 and 10000.")
-        self.actor = self._actor(options["as_email"])
-
-    def _actor(self, email: str | None) -> Actor:
-        memberships = Membership.objects.select_related("user").filter(
-            organization=self.organization
-        )
-        if email:
-            membership = memberships.filter(user__email__iexact=email).first()
-            if membership is None:
-                raise usage_error(f"{email} is not a member of {self.organization.slug}.")
-        else:
-            membership = memberships.filter(role=Role.OWNER).order_by("created_at", "pk").first()
-            if membership is None:
-                raise usage_error(f"{self.organization.slug} has no owner; pass --as.")
-        return Actor(membership.user, self.organization, membership.role, request_id="cli")
 
     def batches(self, batch_size: int) -> Iterator[tuple[str, list]]:
         raise NotImplementedError
