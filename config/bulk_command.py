@@ -2,22 +2,24 @@
 
 Each batch is one transaction through a batch service, so an interrupted run leaves whole
 batches and a re-run finishes the job; usage errors are found before anything is written.
+This module knows no app: who acts, and for which organization, is
+``publishing.bulk_command.OrganizationBulkCommand``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from config.batches import BatchResult, ItemFailure
-from publishing.models import Membership, Organization, Role
-from publishing.tenancy import Actor
 
 USAGE_ERROR = 2
 PROGRESS_INTERVAL_SECONDS = 5.0
@@ -25,6 +27,74 @@ PROGRESS_INTERVAL_SECONDS = 5.0
 
 def usage_error(message: str) -> CommandError:
     return CommandError(message, returncode=USAGE_ERROR)
+
+
+def terminal_columns(stream: IO[str]) -> int:
+    """The width of the terminal ``stream`` writes to; 0 for a pipe, a file or no known width."""
+    try:
+        if not stream.isatty():
+            return 0
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
+class Progress:
+    """How a run reports progress; this base reports nothing (``--json``).
+
+    ``close`` ends the report before the failures and the summary are printed, so they start on
+    their own line; lines written during the run go inside ``suspended()``.
+    """
+
+    def update(self, count: int, changed: int, unchanged: int, failed: int) -> None:
+        """``count`` more items are done; the other figures are the totals so far."""
+
+    def suspended(self) -> AbstractContextManager[object]:
+        return nullcontext()
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress(Progress):
+    """A tqdm bar, closed exactly once: an unclosed bar glues the summary to its last frame and
+    draws a second one when it is garbage-collected."""
+
+    def __init__(self, total: int | None, stream: IO[str]) -> None:
+        from tqdm import tqdm
+
+        self.stream = stream
+        self.bar = tqdm(total=total, unit="item", file=stream)
+
+    def update(self, count: int, changed: int, unchanged: int, failed: int) -> None:
+        self.bar.update(count)
+
+    def suspended(self) -> AbstractContextManager[object]:
+        """Clear the bar, let the caller write whole lines, then draw the bar again below them."""
+        return self.bar.external_write_mode(file=self.stream)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class LineProgress(Progress):
+    """One line every ``PROGRESS_INTERVAL_SECONDS``: readable in a log and on any terminal."""
+
+    def __init__(self, total: int | None, verb: str, write: Callable[[str], None]) -> None:
+        self.total, self.verb, self.write = total, verb, write
+        self.done = 0
+        self.last = time.monotonic()
+
+    def update(self, count: int, changed: int, unchanged: int, failed: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_INTERVAL_SECONDS:
+            self.last = now
+            of_total = f"/{self.total}" if self.total is not None else ""
+            self.write(
+                f"progress: {self.done}{of_total} items "
+                f"({changed} {self.verb}, {unchanged} unchanged, {failed} failed)"
+            )
 
 
 class BulkCommand(BaseCommand):
@@ -48,34 +118,14 @@ class BulkCommand(BaseCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--organization", required=True, help="Organization slug.")
-        parser.add_argument("--as", dest="as_email", help="Acting user (default: oldest owner).")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
 
     def resolve(self, options: dict[str, Any]) -> None:
         """Check every option before anything is written (usage errors exit with status 2)."""
-        self.organization = Organization.objects.filter(slug=options["organization"]).first()
-        if self.organization is None:
-            raise usage_error(f"No organization with slug {options['organization']!r}.")
         if not 1 <= options["batch_size"] <= 10_000:
             raise usage_error("--batch-size must be between 1 and 10000.")
-        self.actor = self._actor(options["as_email"])
-
-    def _actor(self, email: str | None) -> Actor:
-        memberships = Membership.objects.select_related("user").filter(
-            organization=self.organization
-        )
-        if email:
-            membership = memberships.filter(user__email__iexact=email).first()
-            if membership is None:
-                raise usage_error(f"{email} is not a member of {self.organization.slug}.")
-        else:
-            membership = memberships.filter(role=Role.OWNER).order_by("created_at", "pk").first()
-            if membership is None:
-                raise usage_error(f"{self.organization.slug} has no owner; pass --as.")
-        return Actor(membership.user, self.organization, membership.role, request_id="cli")
 
     def batches(self, batch_size: int) -> Iterator[tuple[str, list]]:
         raise NotImplementedError
@@ -135,11 +185,14 @@ class BulkCommand(BaseCommand):
                 unchanged += result.unchanged
                 failures += [(item_type, failure) for failure in result.failures]
                 if dry_run and options["verbosity"] >= 2:
-                    for item_id in result.changed_ids:
-                        self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
-                progress(len(ids), changed, unchanged, len(failures))
+                    with progress.suspended():
+                        for item_id in result.changed_ids:
+                            self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
+                progress.update(len(ids), changed, unchanged, len(failures))
         except KeyboardInterrupt:
             interrupted = True
+        finally:
+            progress.close()  # the bar ends its line before the failures and the summary
         seconds = time.monotonic() - started
         summary = {
             "selected": selected,
@@ -159,33 +212,15 @@ class BulkCommand(BaseCommand):
         if failures:
             raise CommandError(f"{len(failures)} item(s) failed.", returncode=1)
 
-    def _progress(self, total: int | None):
-        """A tqdm bar on a terminal, plain periodic lines otherwise, nothing with --json."""
+    def _progress(self, total: int | None) -> Progress:
+        """A tqdm bar on a terminal that has a width, plain periodic lines otherwise (a pipe, a
+        file, a pseudo-terminal of zero columns, where a bar would not render), nothing with
+        --json."""
         if self.options_json:
-            return lambda *args: None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="item", file=sys.stderr)
-
-            def update(count: int, *_: int) -> None:
-                bar.update(count)
-
-            return update
-        state = {"done": 0, "last": time.monotonic()}
-
-        def line(count: int, changed: int, unchanged: int, failed: int) -> None:
-            state["done"] += count
-            now = time.monotonic()
-            if now - state["last"] >= PROGRESS_INTERVAL_SECONDS:
-                state["last"] = now
-                of_total = f"/{total}" if total is not None else ""
-                self.stderr.write(
-                    f"progress: {state['done']}{of_total} items "
-                    f"({changed} {self.verb}, {unchanged} unchanged, {failed} failed)"
-                )
-
-        return line
+            return Progress()
+        if terminal_columns(sys.stderr) > 0:
+            return BarProgress(total, sys.stderr)
+        return LineProgress(total, self.verb, self.stderr.write)
 
     def _report(self, summary: dict[str, Any], failures: list[tuple[str, ItemFailure]]) -> None:
         rows = [

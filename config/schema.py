@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -110,22 +108,6 @@ OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"
 # Path parameters of the /api/ family that hold 24-hex ObjectIds (prompts, templates, listings,
 # acquisitions); organizations, members and API keys use UUID and integer converters.
 OBJECT_ID_PATH_PARAMETERS = {"id", "listing_id", "acquisition_id"}
-
-
-class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "config.authentication.APIKeyAuthentication"
-    name = "apiKeyAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Organization API key (`pk_…`) as `Authorization: Bearer <key>`.",
-        }
-
-
-class BearerJWTScheme(SimpleJWTScheme):
-    target_class = "config.authentication.BearerJWTAuthentication"
 
 
 class ProjectAutoSchema(AutoSchema):

@@ -152,8 +152,9 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Rate limits (config/throttling.py), "<requests>/<period>" or "off". Per anonymous client IP, per
-# user, per API key; lower ones for login/register (per IP) and for publishing (per key or user).
+# Rate limits, "<requests>/<period>" or "off" (scopes: publishing/throttling.py; counters:
+# config/throttling.py). Per anonymous client IP, per user, per API key; lower ones for
+# login/register (per IP) and for publishing (per key or user).
 RATE_LIMITS = {
     "anon": env_rate("RATE_LIMIT_ANON", "300/minute"),
     "user": env_rate("RATE_LIMIT_USER", "1200/minute"),
@@ -192,8 +193,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@publishing.lo
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.authentication.APIKeyAuthentication",
-        "config.authentication.BearerJWTAuthentication",
+        "publishing.authentication.APIKeyAuthentication",
+        "publishing.authentication.BearerJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["config.renderers.JSONRenderer"],
@@ -207,7 +208,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["publishing.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": RATE_LIMITS,
     # Client IP for anonymous rate limits: REMOTE_ADDR, or the X-Forwarded-For entry appended by
     # the nearest of this many trusted reverse proxies (never a client-supplied value).

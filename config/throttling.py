@@ -1,32 +1,14 @@
-"""Rate limits for the API: fixed-window counters in Django's cache.
+"""Rate-limit machinery for the API: fixed-window counters in Django's cache.
 
 The cache is process-local memory by default and Redis when ``REDIS_URL`` is set, so with Redis the
 limits hold across every worker and host. Each request increments one counter per throttle with
 the cache's atomic ``incr`` (Redis ``INCR``), so concurrent workers cannot lose counts the way a
 read-modify-write of a request history would.
 
-Scopes, with their rates in ``settings.RATE_LIMITS`` (environment ``RATE_LIMIT_<SCOPE>``, see the
-README's configuration table):
-
-============  ===============================  ======================================
-scope         counted per                      applied by
-============  ===============================  ======================================
-``anon``      client IP                        ``ClientRateThrottle`` (every API view)
-``user``      user (JWT)                       ``ClientRateThrottle``
-``api_key``   API key                          ``ClientRateThrottle``
-``auth``      client IP                        ``AuthThrottle`` (login, register)
-``publish``   API key, else user               ``PublishThrottle`` (publish endpoints)
-============  ===============================  ======================================
-
-``ClientRateThrottle`` is DRF's default throttle class. To add the publish limit to a view, keep the
-default and append the publish throttle, e.g. on a viewset action::
-
-    from config.throttling import PUBLISH_THROTTLES
-
-    @action(detail=True, methods=["post"], throttle_classes=PUBLISH_THROTTLES)
-    def publish(self, request, pk=None): ...
-
-or ``throttle_classes = PUBLISH_THROTTLES`` on an ``APIView`` that only publishes.
+This module knows no app: ``WindowRateThrottle`` counts whatever identity a subclass names under
+the scope it names, with the rates of ``settings.RATE_LIMITS``. The project's scopes (per client,
+per API key, login, publish) and the throttle lists that views use live in
+``publishing.throttling``.
 
 Every throttled response carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
 ``X-RateLimit-Reset`` (seconds until the window resets) for the tightest limit that applied; the
@@ -182,56 +164,3 @@ class WindowRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return None if self.state is None else float(self.state.reset)
-
-
-def _api_key_id(request) -> str | None:
-    from publishing.models import APIKey  # lazy: this module loads with DRF's settings
-
-    auth = getattr(request, "auth", None)
-    return str(auth.pk) if isinstance(auth, APIKey) else None
-
-
-def _user_id(request) -> str | None:
-    user = getattr(request, "user", None)
-    return str(user.pk) if user is not None and user.is_authenticated else None
-
-
-class ClientRateThrottle(WindowRateThrottle):
-    """The general limit on every API view: per API key, else per user, else per client IP."""
-
-    def get_scope(self, request) -> str:
-        if _api_key_id(request) is not None:
-            return "api_key"
-        if _user_id(request) is not None:
-            return "user"
-        return "anon"
-
-    def get_identity(self, request) -> str:
-        return _api_key_id(request) or _user_id(request) or self.client_ip(request)
-
-
-class AuthThrottle(WindowRateThrottle):
-    """Login and sign-up, per client IP: the lower limit that slows password guessing."""
-
-    scope = "auth"
-
-    def get_identity(self, request) -> str:
-        return self.client_ip(request)
-
-
-class PublishThrottle(WindowRateThrottle):
-    """Publishing, per API key or user (per IP if a view ever lets anonymous callers publish)."""
-
-    scope = "publish"
-
-    def get_identity(self, request) -> str:
-        key_id = _api_key_id(request)
-        if key_id is not None:
-            return f"key-{key_id}"
-        user_id = _user_id(request)
-        return f"user-{user_id}" if user_id is not None else f"ip-{self.client_ip(request)}"
-
-
-# The throttles of a publish endpoint: the general per-client limit plus the publish one.
-PUBLISH_THROTTLES = [ClientRateThrottle, PublishThrottle]
-AUTH_THROTTLES = [AuthThrottle]

@@ -7,5 +7,5 @@ class PublishingConfig(AppConfig):
     verbose_name = "Publishing: organizations, prompts and templates"
 
     def ready(self) -> None:
-        # Registers the drf-spectacular extension for API-key authentication.
-        import config.schema  # noqa: F401
+        # Registers the drf-spectacular extensions for API-key and JWT authentication.
+        import publishing.schema  # noqa: F401

@@ -17,7 +17,6 @@ from config.pagination import (
 )
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
-from config.throttling import PUBLISH_THROTTLES
 from marketplace import selectors, services
 from marketplace.api import serializers as s
 from marketplace.api.browse import browse_page, decode_cursor
@@ -25,6 +24,7 @@ from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
 from marketplace.idempotency import idempotent
 from marketplace.models import ItemType, ListingStatus, Scope
 from publishing.tenancy import actor_from_request
+from publishing.throttling import PUBLISH_THROTTLES
 
 TAGS = ["marketplace"]
 

@@ -17,12 +17,12 @@ from config.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedE
 from config.pagination import paginated
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
-from config.throttling import AUTH_THROTTLES
-from config.tokens import SingleUseTokenRefreshSerializer
 from publishing import selectors, services
 from publishing.api import serializers as s
 from publishing.models import APIKey
 from publishing.tenancy import actor_from_request
+from publishing.throttling import AUTH_THROTTLES
+from publishing.tokens import SingleUseTokenRefreshSerializer
 
 AUTH_TAG = ["auth"]
 ORG_TAG = ["organizations"]

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.authentication import API_KEY_PREFIX, hash_api_key
 from config.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from publishing.authentication import API_KEY_PREFIX, hash_api_key
 from publishing.models import APIKey, AuditEvent, Membership, Organization, Role, User
 from publishing.tenancy import Actor
 

@@ -14,7 +14,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from config import authentication
+from publishing import authentication
 from publishing.models import APIKey
 from tests.conftest import bearer_client, error_of
 from tests.factories import PASSWORD, UserFactory

@@ -12,7 +12,8 @@ from rest_framework.test import APIRequestFactory
 
 from config import throttling
 from config.rates import parse_rate
-from config.throttling import AuthThrottle, WindowRateThrottle
+from config.throttling import WindowRateThrottle
+from publishing.throttling import AuthThrottle
 from tests.conftest import bearer_client, error_of
 from tests.factories import PASSWORD
 

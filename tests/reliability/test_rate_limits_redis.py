@@ -18,7 +18,7 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from config.throttling import AuthThrottle
+from publishing.throttling import AuthThrottle
 from tests.conftest import bearer_client
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

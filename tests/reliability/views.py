@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.responses import ok
-from config.throttling import PUBLISH_THROTTLES
+from publishing.throttling import PUBLISH_THROTTLES
 
 SECRET = "hunter2-do-not-leak"
 FAULT_HEADER = "X-Test-Fault"

@@ -12,12 +12,13 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from config.batches import BatchResult, ItemFailure
-from config.bulk_command import BulkCommand, usage_error
+from config.bulk_command import usage_error
 from contenttypes_app.bulk import PENDING_STATUSES, content_type_publish_batch
 from contenttypes_app.models import ContentTypeDefinition, Project
+from publishing.bulk_command import OrganizationBulkCommand
 
 
-class Command(BulkCommand):
+class Command(OrganizationBulkCommand):
     help = "Publish content types (draft, modified, unpublished) in batches; safe to re-run."
     verb = "published"
 
