@@ -137,6 +137,8 @@ class BulkCommand(BaseCommand):
                 if dry_run and options["verbosity"] >= 2:
                     for item_id in result.changed_ids:
                         self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
+                        for line in result.details.get(item_id, []):
+                            self.stderr.write(f"  {line}")
                 progress(len(ids), changed, unchanged, len(failures))
         except KeyboardInterrupt:
             interrupted = True

@@ -75,16 +75,24 @@ def listing_publish_batch(
     items = _lock_items(actor, item_type, item_ids, result)
     items = _allowed(items, lambda item: require_can_publish(actor, item), result)
     if items:
-        _, changed = publish_locked_items(
+        refused: set[str] = set()
+
+        def refuse(item, exc: DomainError) -> None:
+            refused.add(item.pk)
+            result.failures.append(ItemFailure(item.pk, exc.code, exc.message))
+
+        outcome = publish_locked_items(
             actor=actor,
             item_type=item_type,
             items=items,
             scopes=scopes,
             metadata=metadata or ListingMetadata(),
             touch_unchanged=False,
+            on_refused=refuse,
         )
-        result.changed_ids += sorted(changed)
-        result.unchanged += len(items) - len(changed)
+        result.changed_ids += sorted(outcome.changed_items)
+        result.unchanged += len(items) - len(refused) - len(outcome.changed_items)
+        result.details.update(outcome.setting_changes)
     return result
 
 

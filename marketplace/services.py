@@ -7,6 +7,8 @@ backstop. Every change writes an ``AuditEvent``.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.errors import ForbiddenError, NotFoundError, ValidationFailedError
+from config.errors import DomainError, ForbiddenError, NotFoundError, ValidationFailedError
 from config.ids import validate_object_id
 from marketplace.errors import ListingNotFoundError, ListingUnavailableError
 from marketplace.models import (
@@ -72,18 +74,102 @@ PUBLISH_FIELDS = [
 ]
 
 
+SETTING_FIELDS = ("share_type", "is_content_visible", "allow_editable_references")
+SETTING_NAMES = {
+    "share_type": "shareType",
+    "is_content_visible": "isContentVisible",
+    "allow_editable_references": "allowEditableReferences",
+}
+
+
 @dataclass(frozen=True)
 class ScopeSettings:
-    share_type: str
-    is_content_visible: bool = True
-    allow_editable_references: bool = False
+    """What a publish request states for one scope; ``None`` means "not stated".
+
+    Not stated: an existing listing keeps its own value, a new listing takes
+    ``NEW_LISTING_DEFAULTS``. So republishing never changes a setting nobody asked to change (and
+    hidden content never becomes visible without an explicit ``is_content_visible=True``).
+    """
+
+    share_type: str | None = None
+    is_content_visible: bool | None = None
+    allow_editable_references: bool | None = None
+
+
+# The settings of a listing being created, for every setting its request does not state.
+NEW_LISTING_DEFAULTS = ScopeSettings(
+    share_type=ShareType.COPY, is_content_visible=True, allow_editable_references=False
+)
+
+
+def listing_settings_errors(
+    *, share_type: str, is_content_visible: bool, allow_editable_references: bool
+) -> dict[str, list[str]]:
+    """Field errors for a combination of sharing settings that no listing may have.
+
+    The one home of these rules: publish (API and batch) and ``listing_update`` call it on the
+    settings a listing would end up with, so every caller answers ``VALIDATION_FAILED`` before
+    the database constraint ``listing_editable_only_reference`` is reached.
+    """
+    errors: dict[str, list[str]] = {}
+    if allow_editable_references and share_type != ShareType.REFERENCE:
+        errors.setdefault("allowEditableReferences", []).append(
+            "Editable references need shareType 'reference'."
+        )
+    if allow_editable_references and not is_content_visible:
+        # Nobody edits what they cannot see: the holder would overwrite a hidden body.
+        message = "Editable references need visible content (isContentVisible true)."
+        errors.setdefault("allowEditableReferences", []).append(message)
+        errors.setdefault("isContentVisible", []).append(message)
+    return errors
+
+
+def resolve_scope_settings(listing: Listing | None, requested: ScopeSettings) -> dict[str, Any]:
+    """The settings a (re)published listing takes: what the request states, else what the
+    listing has, else (new listing) ``NEW_LISTING_DEFAULTS``."""
+    base = NEW_LISTING_DEFAULTS if listing is None else listing
+    resolved = {}
+    for field in SETTING_FIELDS:
+        value = getattr(requested, field)
+        resolved[field] = getattr(base, field) if value is None else value
+    return resolved
+
+
+def describe_setting_changes(listing: Listing | None, resolved: dict[str, Any]) -> list[str]:
+    """``["isContentVisible false → true"]``: what publishing would change, for dry runs."""
+
+    def text(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    if listing is None:
+        return [
+            "new listing: "
+            + ", ".join(f"{SETTING_NAMES[f]} {text(resolved[f])}" for f in SETTING_FIELDS)
+        ]
+    return [
+        f"{SETTING_NAMES[f]} {text(getattr(listing, f))} → {text(resolved[f])}"
+        for f in SETTING_FIELDS
+        if getattr(listing, f) != resolved[f]
+    ]
 
 
 @dataclass(frozen=True)
 class ListingMetadata:
+    """Display overrides; ``None`` = not stated (kept, or the item's own for a new listing)."""
+
     name: str | None = None
     description: str | None = None
     usage_information: str | None = None
+
+
+@dataclass
+class PublishOutcome:
+    """What ``publish_locked_items`` did: the listings per item id (organization first), the ids
+    of items that changed, and per item the sharing settings that changed (for dry runs)."""
+
+    listings: dict[str, list[Listing]] = dataclasses.field(default_factory=dict)
+    changed_items: set[str] = dataclasses.field(default_factory=set)
+    setting_changes: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def item_field(item_type: str) -> str:
@@ -111,7 +197,7 @@ def status_after_publish(listing: Listing | None, scope: str, content_changed: b
     return ListingStatus.PENDING_REVIEW
 
 
-def _apply_snapshot(listing: Listing, item: PublishableItem) -> bool:
+def apply_snapshot(listing: Listing, item: PublishableItem) -> bool:
     """Copy the item's current (versioned) content onto the listing; True when it changed."""
     snapshot = {
         "item_version": item.latest_version,
@@ -129,16 +215,20 @@ def _apply_snapshot(listing: Listing, item: PublishableItem) -> bool:
     return changed
 
 
-def _apply_metadata(listing: Listing, item: PublishableItem, metadata: ListingMetadata) -> bool:
-    display = {
-        "name": metadata.name if metadata.name is not None else item.name,
-        "description": metadata.description
-        if metadata.description is not None
-        else item.description,
-        "usage_information": metadata.usage_information
-        if metadata.usage_information is not None
-        else "",
-    }
+def _apply_metadata(
+    listing: Listing, item: PublishableItem, metadata: ListingMetadata, *, is_new: bool
+) -> bool:
+    """Stated metadata wins; a new listing takes the item's name and description for the rest,
+    an existing one keeps its own (a republish does not undo a display override)."""
+    display = {}
+    if metadata.name is not None or is_new:
+        display["name"] = metadata.name if metadata.name is not None else item.name
+    if metadata.description is not None or is_new:
+        display["description"] = (
+            metadata.description if metadata.description is not None else item.description
+        )
+    if metadata.usage_information is not None or is_new:
+        display["usage_information"] = metadata.usage_information or ""
     changed = any(getattr(listing, field, None) != value for field, value in display.items())
     for field, value in display.items():
         setattr(listing, field, value)
@@ -155,6 +245,11 @@ def require_can_publish(actor: Actor, item: PublishableItem) -> None:
         raise ContentHiddenError("An item whose content is hidden from you cannot be published.")
 
 
+def _settings_refusal(scope_errors: dict[str, list[str]]) -> ValidationFailedError:
+    message = "; ".join(f"{key}: {' '.join(texts)}" for key, texts in scope_errors.items())
+    return ValidationFailedError.for_fields(scope_errors, message)
+
+
 def publish_locked_items(
     *,
     actor: Actor,
@@ -163,17 +258,49 @@ def publish_locked_items(
     scopes: dict[str, ScopeSettings],
     metadata: ListingMetadata,
     touch_unchanged: bool,
-) -> tuple[dict[str, list[Listing]], set[str]]:
+    on_refused: Callable[[PublishableItem, DomainError], None] | None = None,
+) -> PublishOutcome:
     """Publish items that the caller has locked and checked, in a constant number of queries.
 
-    Records a ``publish`` version for each item changed since its last version, then creates or
-    updates one listing per (item, enabled scope) with ``INSERT … ON CONFLICT (item, scope) DO
-    UPDATE``, and one audit row per listing written. With ``touch_unchanged`` (the API) listings
-    that would not change are still written (their ``updatedAt`` moves); without it (bulk
-    commands) they are skipped, so a re-run writes nothing.
+    The one publish core (the API and the batch call it), so its rules hold for every caller:
 
-    Returns the listings per item id (organization scope first) and the ids of changed items.
+    - settings the request does not state are kept from the existing listing; defaults
+      (``NEW_LISTING_DEFAULTS``) apply only to a listing being created;
+    - the resulting settings must pass ``listing_settings_errors``: an item whose settings do not
+      is refused with ``VALIDATION_FAILED`` (raised, or passed to ``on_refused`` so a batch skips
+      only that item) before anything of it is written.
+
+    Then it records a ``publish`` version for each item changed since its last version, creates
+    or updates one listing per (item, enabled scope) with ``INSERT … ON CONFLICT (item, scope) DO
+    UPDATE``, and writes one audit row per listing written. With ``touch_unchanged`` (the API)
+    listings that would not change are still written (their ``updatedAt`` moves); without it
+    (bulk commands) they are skipped, so a re-run writes nothing.
     """
+    fk = item_field(item_type)
+    existing = {
+        (getattr(listing, f"{fk}_id"), listing.scope): listing
+        for listing in Listing.objects.select_for_update(no_key=True).filter(
+            **{f"{fk}__in": items, "scope__in": list(scopes)}
+        )
+    }
+    enabled = [s for s in SCOPE_ORDER if s in scopes]
+    resolved: dict[tuple[str, str], dict[str, Any]] = {}
+    accepted = []
+    for item in items:
+        scope_errors: dict[str, list[str]] = {}
+        for scope in enabled:
+            values = resolve_scope_settings(existing.get((item.pk, scope)), scopes[scope])
+            resolved[(item.pk, scope)] = values
+            for name, messages in listing_settings_errors(**values).items():
+                scope_errors[f"scopes.{scope}.{name}"] = messages
+        if not scope_errors:
+            accepted.append(item)
+        elif on_refused is None:
+            raise _settings_refusal(scope_errors)
+        else:
+            on_refused(item, _settings_refusal(scope_errors))
+    items = accepted
+
     versions = [
         next_version(item=item, author=actor.user, source=ItemSource.PUBLISH)
         for item in items
@@ -186,23 +313,16 @@ def publish_locked_items(
         ITEM_MODELS[item_type].objects.filter(pk__in=[v.item.pk for v in versions]).update(
             latest_version=F("latest_version") + 1, latest_version_hash=F("content_hash")
         )
-    changed_items = {version.item.pk for version in versions}
+    outcome = PublishOutcome(changed_items={version.item.pk for version in versions})
 
-    fk = item_field(item_type)
-    existing = {
-        (getattr(listing, f"{fk}_id"), listing.scope): listing
-        for listing in Listing.objects.select_for_update(no_key=True).filter(
-            **{f"{fk}__in": items, "scope__in": list(scopes)}
-        )
-    }
     now = timezone.now()
-    by_item: dict[str, list[Listing]] = {}
     to_write, audits = [], []
     for item in items:
-        for scope in (s for s in SCOPE_ORDER if s in scopes):
-            config = scopes[scope]
+        for scope in enabled:
             listing = existing.get((item.pk, scope))
             is_new = listing is None
+            values = resolved[(item.pk, scope)]
+            setting_changes = describe_setting_changes(listing, values)
             if is_new:
                 listing = Listing(
                     item_type=item_type,
@@ -211,32 +331,23 @@ def publish_locked_items(
                     published_at=now,
                 )
                 setattr(listing, fk, item)
-            by_item.setdefault(item.pk, []).append(listing)
-            changed = _apply_snapshot(listing, item)
-            changed |= _apply_metadata(listing, item, metadata)
+            outcome.listings.setdefault(item.pk, []).append(listing)
+            changed = apply_snapshot(listing, item)
+            changed |= _apply_metadata(listing, item, metadata, is_new=is_new)
             previous = None if is_new else listing.status
             status = status_after_publish(None if is_new else listing, scope, changed)
-            new_settings = (
-                config.share_type,
-                config.is_content_visible,
-                config.allow_editable_references,
-            )
-            changed |= is_new or status != previous
-            changed |= new_settings != (
-                listing.share_type,
-                listing.is_content_visible,
-                listing.allow_editable_references,
-            )
+            changed |= is_new or status != previous or bool(setting_changes)
             if not changed and not touch_unchanged:
                 continue
             if changed:
-                changed_items.add(item.pk)
+                outcome.changed_items.add(item.pk)
+            if setting_changes:
+                outcome.setting_changes.setdefault(item.pk, []).extend(
+                    f"{scope}: {change}" for change in setting_changes
+                )
             listing.status = status
-            (
-                listing.share_type,
-                listing.is_content_visible,
-                listing.allow_editable_references,
-            ) = new_settings
+            for name, value in values.items():
+                setattr(listing, name, value)
             listing.publisher = actor.user
             listing.updated_at = now
             if status == ListingStatus.ACTIVE and previous != ListingStatus.ACTIVE:
@@ -269,7 +380,7 @@ def publish_locked_items(
             update_fields=PUBLISH_FIELDS,
         )
         AuditEvent.objects.bulk_create(audits)
-    return by_item, changed_items
+    return outcome
 
 
 @transaction.atomic
@@ -287,7 +398,7 @@ def listing_publish(
     """
     item = item_lock(actor=actor, kind=item_type, item_id=item_id)
     require_can_publish(actor, item)
-    by_item, _ = publish_locked_items(
+    outcome = publish_locked_items(
         actor=actor,
         item_type=item_type,
         items=[item],
@@ -295,7 +406,7 @@ def listing_publish(
         metadata=metadata or ListingMetadata(),
         touch_unchanged=True,
     )
-    return by_item[item.pk]
+    return outcome.listings[item.pk]
 
 
 def _listing_for_update(*, actor: Actor, listing_id: str) -> Listing:
@@ -322,7 +433,10 @@ def require_can_manage_listing(actor: Actor, listing: Listing) -> None:
 def listing_update(
     *, actor: Actor, listing_id: str, changes: dict[str, Any], metadata: ListingMetadata | None
 ) -> Listing:
-    """Change sharing settings and display metadata; applies to future acquisitions."""
+    """Change sharing settings and display metadata; applies to future acquisitions.
+
+    The settings the listing ends up with must pass ``listing_settings_errors``, as on publish.
+    """
     listing = _listing_for_update(actor=actor, listing_id=listing_id)
     require_can_manage_listing(actor, listing)
     for field, value in changes.items():
@@ -332,10 +446,9 @@ def listing_update(
             value = getattr(metadata, field)
             if value is not None:
                 setattr(listing, field, value)
-    if listing.allow_editable_references and listing.share_type != ShareType.REFERENCE:
-        raise ValidationFailedError.for_fields(
-            {"allowEditableReferences": "Only reference listings can allow editable references."}
-        )
+    errors = listing_settings_errors(**{name: getattr(listing, name) for name in SETTING_FIELDS})
+    if errors:
+        raise _settings_refusal(errors)
     listing.updated_at = timezone.now()
     listing.save()
     AuditEvent.objects.bulk_create(
@@ -577,7 +690,7 @@ def acquisition_edit_source(
             source=ItemSource.MANUAL,
             label=f"Edited through a reference by {actor.organization.name}"[:100],
         )
-    _apply_snapshot(listing, item)
+    apply_snapshot(listing, item)
     listing.updated_at = timezone.now()
     listing.save()
     acquisition.listing = listing

@@ -23,19 +23,24 @@ class ScopeInputSerializer(StrictSerializer):
     shareType = StrictChoiceField(
         choices=ShareType.choices, required=False, help_text="Required when enabled."
     )
-    isContentVisible = StrictBooleanField(required=False, default=True)
+    isContentVisible = StrictBooleanField(
+        required=False,
+        help_text="When omitted: an existing listing keeps its value; a new listing is visible "
+        "(true). Hidden content becomes visible only when this is sent as true.",
+    )
     allowEditableReferences = StrictBooleanField(
-        required=False, default=False, help_text="Only with shareType 'reference'."
+        required=False,
+        help_text="When omitted: an existing listing keeps its value; a new listing false. "
+        "True needs shareType 'reference' and visible content.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, list[str]] = {}
+        # Request shape only; which settings may go together is the publish core's rule
+        # (marketplace.services.listing_settings_errors), applied to the settings that result.
         if attrs["enabled"] and "shareType" not in attrs:
-            errors["shareType"] = ["This field is required when the scope is enabled."]
-        if attrs.get("allowEditableReferences") and attrs.get("shareType") != ShareType.REFERENCE:
-            errors["allowEditableReferences"] = ["Editable references need shareType 'reference'."]
-        if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError(
+                {"shareType": ["This field is required when the scope is enabled."]}
+            )
         return attrs
 
 
@@ -75,8 +80,8 @@ class PublishInputSerializer(StrictSerializer):
         return {
             name: ScopeSettings(
                 share_type=scope["shareType"],
-                is_content_visible=scope["isContentVisible"],
-                allow_editable_references=scope["allowEditableReferences"],
+                is_content_visible=scope.get("isContentVisible"),
+                allow_editable_references=scope.get("allowEditableReferences"),
             )
             for name, scope in self.validated_data["scopes"].items()
             if scope["enabled"]
