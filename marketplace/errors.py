@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.errors import DomainError, NotFoundError
+from config.errors import ConflictError, DomainError, NotFoundError
 
 
 class ListingNotFoundError(NotFoundError):
@@ -19,3 +19,10 @@ class IdempotencyKeyReusedError(DomainError):
     status_code = 422
     code = "IDEMPOTENCY_KEY_REUSED"
     default_message = "This Idempotency-Key was already used with a different request."
+
+
+class EditableReferencesNotAllowedError(ConflictError):
+    """Asking to make an existing acquisition editable where the listing does not allow it."""
+
+    code = "EDITABLE_REFERENCES_NOT_ALLOWED"
+    default_message = "This listing does not allow editable references."

@@ -19,7 +19,11 @@ from django.utils import timezone
 
 from config.errors import DomainError, ForbiddenError, NotFoundError, ValidationFailedError
 from config.ids import validate_object_id
-from marketplace.errors import ListingNotFoundError, ListingUnavailableError
+from marketplace.errors import (
+    EditableReferencesNotAllowedError,
+    ListingNotFoundError,
+    ListingUnavailableError,
+)
 from marketplace.models import (
     Acquisition,
     ItemType,
@@ -30,6 +34,7 @@ from marketplace.models import (
     Scope,
     ShareType,
 )
+from marketplace.selectors import content_visible_to, listing_visible_queryset
 from publishing.errors import ContentHiddenError
 from publishing.models import (
     ITEM_MODELS,
@@ -46,6 +51,7 @@ from publishing.services import (
     item_delete,
     item_lock,
     item_snapshot_version,
+    item_update_locked,
 )
 from publishing.services.items import can_edit_item, next_version
 from publishing.tenancy import Actor
@@ -519,8 +525,6 @@ def listing_unpublish_item(
 
 # --- consumer side: acquire, report, library ------------------------------------------------------
 def _visible_listing_for_update(*, actor: Actor, listing_id: str) -> Listing:
-    from marketplace.selectors import listing_visible_queryset
-
     validate_object_id(listing_id)
     listing = (
         listing_visible_queryset(actor=actor)
@@ -545,7 +549,7 @@ def _copy_item(actor: Actor, listing: Listing) -> PublishableItem:
         body=listing.snapshot_body,
         temperature=listing.snapshot_temperature,
         # Hidden content stays hidden from the copy's new owners (usable, not readable).
-        content_hidden=not content_visible_to_org(listing, actor.organization.pk),
+        content_hidden=not content_visible_to(listing, actor),
         copied_from_listing=listing.pk,
         copied_from_organization_name=listing.organization.name,
         copied_from_name=listing.name,
@@ -558,15 +562,15 @@ def _copy_item(actor: Actor, listing: Listing) -> PublishableItem:
     return item
 
 
-def content_visible_to_org(listing: Listing, organization_id: Any) -> bool:
-    return listing.is_content_visible or listing.organization_id == organization_id
-
-
 @transaction.atomic
 def listing_acquire(
     *, actor: Actor, listing_id: str, request_editable: bool = False
 ) -> tuple[Acquisition, bool]:
     """Acquire a visible listing into the actor's organization; idempotent per organization.
+
+    Acquiring again returns the first acquisition; with ``request_editable`` a read-only
+    reference becomes editable when the listing allows it (else 409
+    ``EDITABLE_REFERENCES_NOT_ALLOWED``).
 
     Returns (acquisition, created). The listing row lock serialises concurrent acquisitions, so
     ``usage_count`` is exact; the unique (listing, organization) constraint is the backstop.
@@ -575,6 +579,8 @@ def listing_acquire(
     listing = _visible_listing_for_update(actor=actor, listing_id=listing_id)
     existing = Acquisition.objects.filter(listing=listing, organization=actor.organization).first()
     if existing is not None:
+        if request_editable and not existing.is_editable:
+            _make_editable(actor, listing, existing)
         return existing, False
     acquisition = Acquisition(
         listing=listing,
@@ -606,6 +612,27 @@ def listing_acquire(
         },
     )
     return acquisition, True
+
+
+def _make_editable(actor: Actor, listing: Listing, acquisition: Acquisition) -> None:
+    """A repeat acquisition asking for an editable reference upgrades the existing one, when the
+    listing allows it (under the listing's row lock); otherwise 409 says why."""
+    if listing.share_type != ShareType.REFERENCE or not listing.allow_editable_references:
+        raise EditableReferencesNotAllowedError(
+            "This listing does not allow editable references; your acquisition stays read-only."
+            if listing.share_type == ShareType.REFERENCE
+            else "This listing is shared as a copy: there is no reference to make editable.",
+            details={"listingId": listing.pk, "acquisitionId": acquisition.pk},
+        )
+    acquisition.is_editable = True
+    acquisition.save(update_fields=["is_editable"])
+    audit_record(
+        actor=actor,
+        action="marketplace.acquisition.make_editable",
+        target_type="acquisition",
+        target_id=acquisition.pk,
+        details={"listingId": listing.pk},
+    )
 
 
 def require_available(listing: Listing) -> None:
@@ -647,13 +674,16 @@ def acquisition_remove(*, actor: Actor, acquisition_id: str, delete_copy: bool =
 
 @transaction.atomic
 def acquisition_edit_source(
-    *, actor: Actor, acquisition_id: str, data: dict[str, Any]
+    *, actor: Actor, acquisition_id: str, data: dict[str, Any], if_match: str | None = None
 ) -> tuple[Acquisition, ItemVersion]:
     """Edit the source item through an editable reference.
 
-    Under the source item's row lock: apply the changes, record a version authored by the
-    holder, and refresh the snapshot of the listing the reference points to, so every holder of
-    that reference sees the edit.
+    The edit goes through ``item_update_locked``, the item update's own core, so ``If-Match``
+    (412), the variable limit, the revision (ETag) and the audit row apply exactly as on
+    ``PATCH /api/prompts/{id}``. Then a version authored by the holder is recorded and the
+    listing's snapshot follows, so every holder of the reference sees the edit. A listing that
+    hides its content refuses ``body`` and ``variables`` (403 ``CONTENT_HIDDEN``), whatever its
+    settings say: nobody edits what they cannot see.
     """
     actor.require_role(Role.EDITOR, "edit through references")
     validate_object_id(acquisition_id)
@@ -666,21 +696,21 @@ def acquisition_edit_source(
         raise NotFoundError("Acquisition not found.")
     if acquisition.type != ShareType.REFERENCE or not acquisition.is_editable:
         raise ForbiddenError("This acquisition is not an editable reference.")
-    listing = (
-        Listing.objects.select_for_update(no_key=True).filter(pk=acquisition.listing_id).first()
+    # Lock order as in publish: the item (parent) first, then its listing.
+    source = acquisition.listing
+    item = (
+        ITEM_MODELS[source.item_type].objects.select_for_update(no_key=True).get(pk=source.item_id)
     )
+    listing = Listing.objects.select_for_update(no_key=True).get(pk=source.pk)
     require_available(listing)
     if not listing.allow_editable_references:
         raise ForbiddenError("The publisher no longer allows editing through references.")
-    model = ITEM_MODELS[listing.item_type]
-    item = model.objects.select_for_update(no_key=True).get(pk=listing.item_id)
-    old_hash = item.content_hash
-    for field, value in data.items():
-        setattr(item, field, value)
-    item.refresh_derived()
-    if item.content_hash != old_hash:
-        item.revision += 1
-    item.save()
+    if not content_visible_to(listing, actor) and {"body", "variables"} & data.keys():
+        raise ContentHiddenError(
+            "This listing hides its content: its body and variables cannot be edited through a "
+            "reference."
+        )
+    item = item_update_locked(actor=actor, item=item, data=data, if_match=if_match)
     if item.latest_version and not item.changed_since_last_version:
         version = item.versions.get(number=item.latest_version)
     else:
@@ -693,6 +723,7 @@ def acquisition_edit_source(
     apply_snapshot(listing, item)
     listing.updated_at = timezone.now()
     listing.save()
+    setattr(listing, item_field(listing.item_type), item)  # the caller reads its ETag
     acquisition.listing = listing
     audit_record(
         actor=actor,
@@ -709,8 +740,6 @@ def listing_report(
     *, actor: Actor, listing_id: str, reason: str, details: str = ""
 ) -> tuple[Report, bool]:
     """File a report for moderators; an organization's open report is returned, not repeated."""
-    from marketplace.selectors import listing_visible_queryset
-
     validate_object_id(listing_id)
     listing = listing_visible_queryset(actor=actor).filter(pk=listing_id).first()
     if listing is None:

@@ -247,13 +247,15 @@ class AcquireView(APIView):
         summary="Acquire a listing into your organization (a copy or a reference)",
         description=(
             "Idempotent per organization: acquiring again returns the first acquisition (200). "
-            "`requestEditable` makes a reference editable when the listing allows it."
+            "`requestEditable` makes a reference editable when the listing allows it, also an "
+            "existing read-only one (200, `isEditable: true`); when the listing does not allow "
+            "it, a repeat acquisition answers 409 `EDITABLE_REFERENCES_NOT_ALLOWED`."
         ),
         request=s.AcquireInputSerializer,
         responses={
             201: enveloped(s.AcquireOutputSerializer),
             200: enveloped(s.AcquireOutputSerializer),
-            **errors(400, 401, 403, 404),
+            **errors(400, 401, 403, 404, 409),
         },
     )
     def post(self, request: Request, listing_id: str) -> Response:
@@ -321,20 +323,39 @@ class AcquiredDetailView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Edit the source item through an editable reference",
+        description=(
+            "The item update's rules apply: at most 200 variables, `If-Match` with the source "
+            "item's ETag (sent back in the `ETag` header; 412 when stale), a new version and an "
+            "audit row. A listing that hides its content refuses `body` (403 `CONTENT_HIDDEN`)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The source item's ETag from the last edit; 412 if stale.",
+            )
+        ],
         request=s.ReferenceEditInputSerializer,
         responses={
             200: enveloped(s.ReferenceEditOutputSerializer),
-            **errors(400, 401, 403, 404, 410),
+            **errors(400, 401, 403, 404, 410, 412),
         },
     )
     def patch(self, request: Request, acquisition_id: str) -> Response:
         actor = actor_from_request(request)
         data = _validated(s.ReferenceEditInputSerializer, request).validated_data
         acquisition, version = services.acquisition_edit_source(
-            actor=actor, acquisition_id=acquisition_id, data=data
+            actor=actor,
+            acquisition_id=acquisition_id,
+            data=data,
+            if_match=request.headers.get("If-Match"),
         )
         detail = s.AcquisitionDetailSerializer(acquisition, context={"actor": actor}).data
-        return ok({"acquisition": detail, "version": version.number})
+        return ok(
+            {"acquisition": detail, "version": version.number},
+            headers={"ETag": acquisition.listing.item.etag},
+        )
 
     @extend_schema(
         tags=TAGS,
