@@ -473,37 +473,56 @@ def listing_update(
     return listing
 
 
-def _unpublish(actor: Actor, listings: list[Listing]) -> list[Listing]:
+def require_can_unpublish(actor: Actor, listings: list[Listing]) -> None:
+    """Editors and above, then the publisher or an admin/owner for each listing. The role is
+    checked before (and whatever) the listings are, so a viewer gets 403 whether or not there is
+    a listing to unpublish."""
+    actor.require_role(Role.EDITOR, "unpublish listings")
+    for listing in listings:
+        require_can_manage_listing(actor, listing)
+
+
+def unpublish_locked_listings(
+    *, actor: Actor, listings: list[Listing], details: dict[str, Any] | None = None
+) -> list[Listing]:
+    """Soft-unpublish listings the caller has locked and checked; returns those it changed.
+
+    The one home of the moderation-hold rule: a listing unpublished while rejected or suspended
+    keeps ``moderation_hold``, so republishing it only re-submits it for review. Already
+    unpublished listings are skipped (idempotent). Two statements whatever the count.
+    """
     now = timezone.now()
-    audits = []
+    changed, audits = [], []
     for listing in listings:
         if listing.status == ListingStatus.UNPUBLISHED:
-            continue  # idempotent
+            continue
         previous = listing.status
-        if previous in HELD_STATUSES:
-            listing.moderation_hold = True
+        listing.moderation_hold = listing.moderation_hold or previous in HELD_STATUSES
         listing.status = ListingStatus.UNPUBLISHED
         listing.updated_at = now
-        listing.save(update_fields=["status", "moderation_hold", "updated_at"])
+        changed.append(listing)
         audits.append(
             audit_event(
                 actor=actor,
                 action="marketplace.listing.unpublish",
                 target_type="listing",
                 target_id=listing.pk,
-                details={"scope": listing.scope, "previousStatus": previous},
+                details={"scope": listing.scope, "previousStatus": previous, **(details or {})},
             )
         )
-    AuditEvent.objects.bulk_create(audits)
-    return listings
+    if changed:
+        Listing.objects.bulk_update(changed, ["status", "moderation_hold", "updated_at"])
+        AuditEvent.objects.bulk_create(audits)
+    return changed
 
 
 @transaction.atomic
 def listing_unpublish(*, actor: Actor, listing_id: str) -> Listing:
     """Soft-unpublish one listing: status ``unpublished``, nothing deleted. Idempotent."""
     listing = _listing_for_update(actor=actor, listing_id=listing_id)
-    require_can_manage_listing(actor, listing)
-    return _unpublish(actor, [listing])[0]
+    require_can_unpublish(actor, [listing])
+    unpublish_locked_listings(actor=actor, listings=[listing])
+    return listing
 
 
 @transaction.atomic
@@ -511,16 +530,17 @@ def listing_unpublish_item(
     *, actor: Actor, item_type: str, item_id: str, scopes: list[str]
 ) -> list[Listing]:
     """Unpublish an item's listings in ``scopes`` (scopes without a listing are skipped)."""
+    actor.require_role(Role.EDITOR, "unpublish listings")  # before any lookup
     item = item_lock(actor=actor, kind=item_type, item_id=item_id)
     listings = list(
         Listing.objects.select_for_update(no_key=True)
         .filter(**{item_field(item_type): item, "scope__in": scopes})
         .order_by("pk")
     )
-    for listing in listings:
-        require_can_manage_listing(actor, listing)
+    require_can_unpublish(actor, listings)
+    unpublish_locked_listings(actor=actor, listings=listings)
     listings.sort(key=lambda listing: SCOPE_ORDER.index(listing.scope))
-    return _unpublish(actor, listings)
+    return listings
 
 
 # --- consumer side: acquire, report, library ------------------------------------------------------

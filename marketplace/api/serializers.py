@@ -88,11 +88,26 @@ class PublishInputSerializer(StrictSerializer):
         }
 
 
+class ScopeListField(serializers.ListField):
+    """Unpublish names scopes in a list; publish's object of per-scope settings is refused with
+    a message that shows the expected shape."""
+
+    default_error_messages = {
+        "not_a_list": (
+            'Must be a list of scope names, e.g. ["marketplace"] or ["organization", '
+            '"marketplace"] (unlike publish, whose scopes is an object of per-scope settings).'
+        ),
+    }
+
+
 class UnpublishInputSerializer(StrictSerializer):
     itemType = StrictChoiceField(choices=ItemType.choices)
     itemId = ObjectIdInputField()
-    scopes = serializers.ListField(
-        child=StrictChoiceField(choices=Scope.choices), min_length=1, max_length=2
+    scopes = ScopeListField(
+        child=StrictChoiceField(choices=Scope.choices),
+        min_length=1,
+        max_length=2,
+        help_text='A list of scope names, e.g. ["marketplace"]: unlike publish, not an object.',
     )
 
 

@@ -263,4 +263,5 @@ def test_help_states_the_defaults_for_new_listings():
     text = Command().create_parser("manage.py", "publish_items").format_help()
     flat = " ".join(text.split())
     assert "new listings default to --share-type copy" in flat
-    assert "--show-content" in flat and "--no-editable-references" in flat
+    assert "--show-content" in flat
+    assert "--no-editable-references" in flat
