@@ -19,6 +19,7 @@ from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from config.throttling import PUBLISH_THROTTLES
 from marketplace import selectors, services
+from marketplace.api import schema as _schema  # noqa: F401 - registers the OpenAPI extension
 from marketplace.api import serializers as s
 from marketplace.api.browse import browse_page, decode_cursor
 from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
