@@ -16,6 +16,7 @@ SETTING_NAMES = {
     "is_content_visible": "isContentVisible",
     "allow_editable_references": "allowEditableReferences",
 }
+FIELD_BY_NAME = {name: field for field, name in SETTING_NAMES.items()}
 
 
 @dataclass(frozen=True)

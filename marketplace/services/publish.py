@@ -20,6 +20,7 @@ from django.utils import timezone
 from config.errors import DomainError, ForbiddenError
 from marketplace.models import ItemType, Listing, ListingStatus, Scope
 from marketplace.services.listing_settings import (
+    FIELD_BY_NAME,
     ScopeSettings,
     describe_setting_changes,
     listing_settings_errors,
@@ -191,6 +192,11 @@ def publish_locked_items(
             values = resolve_scope_settings(listing, scopes[scope])
             resolved[(item.pk, scope)] = values
             for name, messages in listing_settings_errors(**values).items():
+                if listing is not None and getattr(scopes[scope], FIELD_BY_NAME[name]) is None:
+                    messages = [
+                        *messages,
+                        f"{name} is kept from the listing; state it to change it.",
+                    ]
                 scope_errors[f"scopes.{scope}.{name}"] = messages
         if not scope_errors:
             accepted.append(item)

@@ -94,6 +94,19 @@ def test_republish_stating_editable_on_a_hidden_listing_is_refused(editor, make_
     assert Listing.objects.get().allow_editable_references is False
 
 
+def test_a_refusal_of_a_kept_setting_says_it_was_kept(editor, make_item):
+    item = make_item(editor)
+    client = bearer_client(editor)
+    body = _marketplace_only(item.pk, isContentVisible=True, allowEditableReferences=True)
+    client.post(PUBLISH, body, format="json")
+    as_copy = _marketplace_only(item.pk)
+    as_copy["scopes"]["marketplace"]["shareType"] = "copy"
+    response = client.post(PUBLISH, as_copy, format="json")
+    assert response.status_code == 400
+    messages = error_of(response)["details"]["fields"]["scopes.marketplace.allowEditableReferences"]
+    assert "allowEditableReferences is kept from the listing; state it to change it." in messages
+
+
 def test_patch_refuses_hiding_the_content_of_an_editable_listing(editor, make_item):
     item = make_item(editor)
     client = bearer_client(editor)
