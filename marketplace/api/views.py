@@ -56,7 +56,12 @@ class PublishView(APIView):
             "from a snapshot of the item; disabled or absent scopes are left untouched. "
             "Organization listings are active at once; marketplace listings are active, or "
             "`pending_review` when the server requires review; a rejected or suspended listing "
-            "only returns to `pending_review`. Send `Idempotency-Key` to make retries safe."
+            "only returns to `pending_review`. Republishing keeps every setting the request does "
+            "not state (`isContentVisible`, `allowEditableReferences`, metadata); defaults apply "
+            "only to a new listing, and hidden content becomes visible only with an explicit "
+            "`isContentVisible: true`. `allowEditableReferences: true` needs `shareType: "
+            "reference` and visible content, in the settings the listing ends up with (400 "
+            "naming the fields). Send `Idempotency-Key` to make retries safe."
         ),
         parameters=[
             OpenApiParameter(
@@ -145,6 +150,11 @@ class ListingDetailView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Change a listing's sharing settings or display metadata",
+        description=(
+            "Omitted fields keep their values. The resulting settings must go together, as on "
+            "publish: `allowEditableReferences: true` needs `shareType: reference` and "
+            "`isContentVisible: true` (400 `VALIDATION_FAILED` naming both fields)."
+        ),
         request=s.ListingUpdateInputSerializer,
         responses={200: enveloped(s.OwnListingOutputSerializer), **errors(400, 401, 403, 404)},
     )
