@@ -17,7 +17,7 @@ from config.batches import BatchResult
 from config.bulk_command import usage_error
 from marketplace.bulk import listing_publish_batch
 from marketplace.management.bulk_command import BulkItemCommand
-from marketplace.services import NEW_LISTING_DEFAULTS, ScopeSettings
+from marketplace.services import NEW_LISTING_DEFAULTS, ScopeSettings, listing_settings_errors
 
 
 class Command(BulkItemCommand):
@@ -69,10 +69,20 @@ class Command(BulkItemCommand):
         )
 
     def resolve(self, options: dict[str, Any]) -> None:
-        if options["editable_references"] and options["share_type"] != "reference":
-            raise usage_error("--allow-editable-references needs --share-type reference.")
-        if options["editable_references"] and options["content_visible"] is False:
-            raise usage_error("--allow-editable-references cannot be used with --hide-content.")
+        if options["editable_references"]:
+            # The publish core's rule, applied to the flags alone so a contradiction is a usage
+            # error before anything is written (omitted flags: what a new listing would get).
+            refused = listing_settings_errors(
+                share_type=options["share_type"] or NEW_LISTING_DEFAULTS.share_type,
+                is_content_visible=options["content_visible"] is not False,
+                allow_editable_references=True,
+            )
+            if refused:
+                reasons = " ".join(dict.fromkeys(m for ms in refused.values() for m in ms))
+                raise usage_error(
+                    f"--allow-editable-references needs --share-type reference and visible "
+                    f"content: {reasons}"
+                )
         super().resolve(options)
         settings = ScopeSettings(
             share_type=options["share_type"],
