@@ -17,6 +17,9 @@ class BatchResult:
     changed_ids: list[str] = field(default_factory=list)
     unchanged: int = 0
     failures: list[ItemFailure] = field(default_factory=list)
+    # Per changed id, lines that say what changed ("marketplace: isContentVisible false → true");
+    # ``--dry-run -v 2`` prints them under the id.
+    details: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:

@@ -188,6 +188,8 @@ class BulkCommand(BaseCommand):
                     with progress.suspended():
                         for item_id in result.changed_ids:
                             self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
+                            for line in result.details.get(item_id, []):
+                                self.stderr.write(f"  {line}")
                 progress.update(len(ids), changed, unchanged, len(failures))
         except KeyboardInterrupt:
             interrupted = True

@@ -12,23 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone
 
 from config.batches import BatchResult, ItemFailure
 from config.errors import DomainError, NotFoundError
 from config.ids import is_object_id
 from marketplace.models import Listing, ListingStatus
 from marketplace.services import (
-    HELD_STATUSES,
     ListingMetadata,
     ScopeSettings,
     item_field,
     publish_locked_items,
-    require_can_manage_listing,
     require_can_publish,
+    require_can_unpublish,
+    unpublish_locked_listings,
 )
-from publishing.models import ITEM_MODELS, AuditEvent
-from publishing.services import audit_event
+from publishing.models import ITEM_MODELS
 from publishing.tenancy import Actor
 
 
@@ -75,16 +73,24 @@ def listing_publish_batch(
     items = _lock_items(actor, item_type, item_ids, result)
     items = _allowed(items, lambda item: require_can_publish(actor, item), result)
     if items:
-        _, changed = publish_locked_items(
+        refused: set[str] = set()
+
+        def refuse(item, exc: DomainError) -> None:
+            refused.add(item.pk)
+            result.failures.append(ItemFailure(item.pk, exc.code, exc.message))
+
+        outcome = publish_locked_items(
             actor=actor,
             item_type=item_type,
             items=items,
             scopes=scopes,
             metadata=metadata or ListingMetadata(),
             touch_unchanged=False,
+            on_refused=refuse,
         )
-        result.changed_ids += sorted(changed)
-        result.unchanged += len(items) - len(changed)
+        result.changed_ids += sorted(outcome.changed_items)
+        result.unchanged += len(items) - len(refused) - len(outcome.changed_items)
+        result.details.update(outcome.setting_changes)
     return result
 
 
@@ -105,13 +111,11 @@ def listing_unpublish_batch(
     by_item: dict[str, list[Listing]] = {}
     for listing in listings:
         by_item.setdefault(getattr(listing, f"{fk}_id"), []).append(listing)
-    now = timezone.now()
-    to_write, audits = [], []
+    allowed: list[Listing] = []
     for item in items:
         mine = by_item.get(item.pk, [])
         try:
-            for listing in mine:
-                require_can_manage_listing(actor, listing)
+            require_can_unpublish(actor, mine)
         except DomainError as exc:
             result.failures.append(ItemFailure(item.pk, exc.code, exc.message))
             continue
@@ -119,25 +123,6 @@ def listing_unpublish_batch(
             result.unchanged += 1
             continue
         result.changed_ids.append(item.pk)
-        for listing in mine:
-            audits.append(
-                audit_event(
-                    actor=actor,
-                    action="marketplace.listing.unpublish",
-                    target_type="listing",
-                    target_id=listing.pk,
-                    details={
-                        "scope": listing.scope,
-                        "previousStatus": listing.status,
-                        "bulk": True,
-                    },
-                )
-            )
-            listing.moderation_hold = listing.moderation_hold or listing.status in HELD_STATUSES
-            listing.status = ListingStatus.UNPUBLISHED
-            listing.updated_at = now
-            to_write.append(listing)
-    if to_write:
-        Listing.objects.bulk_update(to_write, ["status", "moderation_hold", "updated_at"])
-        AuditEvent.objects.bulk_create(audits)
+        allowed += mine
+    unpublish_locked_listings(actor=actor, listings=allowed, details={"bulk": True})
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.errors import DomainError, NotFoundError
+from config.errors import ConflictError, DomainError, InvalidStatusError, NotFoundError
 
 
 class ListingNotFoundError(NotFoundError):
@@ -19,3 +19,40 @@ class IdempotencyKeyReusedError(DomainError):
     status_code = 422
     code = "IDEMPOTENCY_KEY_REUSED"
     default_message = "This Idempotency-Key was already used with a different request."
+
+
+class EditableReferencesNotAllowedError(ConflictError):
+    """Asking to make an existing acquisition editable where the listing does not allow it."""
+
+    code = "EDITABLE_REFERENCES_NOT_ALLOWED"
+    default_message = "This listing does not allow editable references."
+
+
+# --- moderation ----------------------------------------------------------------------------------
+class ListingModerationError(InvalidStatusError):
+    """A moderation action the listing's current state does not allow (409 INVALID_STATUS).
+
+    ``why`` is a short phrase ("status active, needs pending review") that bulk actions group by.
+    """
+
+    def __init__(self, *, action: str, listing_id: str, why: str, status: str) -> None:
+        self.why = why
+        super().__init__(
+            f"Cannot {action} listing {listing_id}: {why}.",
+            details={"action": action, "listingId": listing_id, "status": status, "why": why},
+        )
+
+
+class ReportInvalidStatusError(InvalidStatusError):
+    """Resolving or dismissing a report that is no longer open (409 INVALID_STATUS)."""
+
+    def __init__(self, *, action: str, report_id: str, status: str) -> None:
+        self.why = f"already {status}"
+        super().__init__(
+            f"Cannot {action.replace('_report', '')} report {report_id}: it is already {status}.",
+            details={"action": action, "reportId": report_id, "status": status, "why": self.why},
+        )
+
+
+class ReportNotFoundError(NotFoundError):
+    default_message = "Report not found."

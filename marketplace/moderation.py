@@ -1,617 +1,67 @@
-"""Moderation of marketplace listings by platform staff: the state machine, its audit trail and the
-notices sent to publishers. The admin, the demo data and any command call these functions, so each
-rule lives here once.
+"""Moderation of marketplace listings by staff, as one import for its callers (the admin, the
+demo data, the template tags).
 
-Allowed transitions (marketplace listings only):
-
-========= ===================== =========== ===================================================
-action    from                  to          also
-========= ===================== =========== ===================================================
-approve   pending_review        active      clears the moderation hold; published_at = now
-reject    pending_review        rejected    reason required; sets the hold; unfeatures;
-                                            resolves open reports; emails the publisher
-suspend   active                suspended   reason required; sets the hold; unfeatures;
-                                            resolves open reports; emails the publisher
-reinstate suspended             active      clears the moderation hold
-feature   active, not featured  (same)
-unfeature featured, any status  (same)
-========= ===================== =========== ===================================================
-
-Why these and no others:
-
-- *Reject* refuses a submission that never went live; taking down a live listing is *suspend*
-  (the publisher is told it was taken down, and reports against it are settled). So reject is only
-  allowed from ``pending_review`` and suspend only from ``active``.
-- A rejected listing goes back to review only when its publisher republishes it (publishing a held
-  listing always yields ``pending_review``, see ``services.status_after_publish``); staff then
-  approve it. Approving straight from ``rejected`` would skip looking at the new submission.
-- Organization listings are never moderated: they are visible to colleagues only, and publishing
-  always makes them active, so a moderation status there could not hold.
-
-Every service is keyword-only, checks that the moderator holds ``marketplace.moderate_listing``,
-locks the listing row (``SELECT … FOR NO KEY UPDATE``) and decides on the locked row, writes a
-``ModerationEvent`` and an ``AuditEvent`` in the same transaction, and sends emails only after
-commit. Invalid transitions raise ``ListingModerationError`` (HTTP 409, code ``INVALID_STATUS``).
-The ``*_many`` variants run one transaction per object so one refusal skips only that object, and
-return a ``BulkOutcome`` that counts what was done and what was skipped, and why.
+The state machine, its transition table and "why these and no others" live in
+``marketplace.services.moderation``; bulk actions in ``marketplace.services.moderation_bulk``;
+the errors in ``marketplace.errors``. This module only re-exports them, so nothing here can
+drift from the services.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-
-from django.core.mail import send_mail
-from django.db import transaction
-from django.utils import timezone
-
-from config.errors import (
-    ForbiddenError,
-    InvalidStatusError,
-    NotFoundError,
-    ValidationFailedError,
+from marketplace.errors import ListingModerationError, ReportInvalidStatusError
+from marketplace.services.moderation import (
+    LISTING_ACTIONS,
+    LISTING_SERVICES,
+    MODERATE_PERMISSION,
+    REASON_MAX_LENGTH,
+    REASON_REQUIRED,
+    REPORT_ACTIONS,
+    REPORT_SERVICES,
+    STATUS_TRANSITIONS,
+    TAKEDOWN_ACTIONS,
+    can_moderate,
+    listing_approve,
+    listing_feature,
+    listing_moderation_refusal,
+    listing_reinstate,
+    listing_reject,
+    listing_suspend,
+    listing_unfeature,
+    report_dismiss,
+    report_resolve,
+    require_moderator,
 )
-from marketplace.errors import ListingNotFoundError
-from marketplace.models import (
-    Listing,
-    ListingStatus,
-    ModerationAction,
-    ModerationEvent,
-    Report,
-    ReportStatus,
-    Scope,
+from marketplace.services.moderation_bulk import (
+    BulkOutcome,
+    listing_moderate_many,
+    report_settle_many,
 )
-from publishing.models import AuditEvent, User
-from publishing.services import audit_event
 
-logger = logging.getLogger(__name__)
-
-MODERATE_PERMISSION = "marketplace.moderate_listing"
-REASON_MAX_LENGTH = 2000
-
-# The listing actions, in the order the admin offers them.
-LISTING_ACTIONS = (
-    ModerationAction.APPROVE,
-    ModerationAction.REJECT,
-    ModerationAction.SUSPEND,
-    ModerationAction.REINSTATE,
-    ModerationAction.FEATURE,
-    ModerationAction.UNFEATURE,
-)
-REPORT_ACTIONS = (ModerationAction.RESOLVE_REPORT, ModerationAction.DISMISS_REPORT)
-REASON_REQUIRED = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
-
-# action -> (statuses it may start from, status it leads to); feature/unfeature keep the status.
-STATUS_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    ModerationAction.APPROVE: ((ListingStatus.PENDING_REVIEW,), ListingStatus.ACTIVE),
-    ModerationAction.REJECT: ((ListingStatus.PENDING_REVIEW,), ListingStatus.REJECTED),
-    ModerationAction.SUSPEND: ((ListingStatus.ACTIVE,), ListingStatus.SUSPENDED),
-    ModerationAction.REINSTATE: ((ListingStatus.SUSPENDED,), ListingStatus.ACTIVE),
-}
-TAKEDOWN_ACTIONS = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
-
-
-class ListingModerationError(InvalidStatusError):
-    """A moderation action the listing's current state does not allow (409 INVALID_STATUS).
-
-    ``why`` is a short phrase ("status active, needs pending review") that bulk actions group by.
-    """
-
-    def __init__(self, *, action: str, listing_id: str, why: str, status: str) -> None:
-        self.why = why
-        super().__init__(
-            f"Cannot {action} listing {listing_id}: {why}.",
-            details={"action": action, "listingId": listing_id, "status": status, "why": why},
-        )
-
-
-class ReportInvalidStatusError(InvalidStatusError):
-    """Resolving or dismissing a report that is no longer open (409 INVALID_STATUS)."""
-
-    def __init__(self, *, action: str, report_id: str, status: str) -> None:
-        self.why = f"already {status}"
-        super().__init__(
-            f"Cannot {action.replace('_report', '')} report {report_id}: it is already {status}.",
-            details={"action": action, "reportId": report_id, "status": status, "why": self.why},
-        )
-
-
-class ReportNotFoundError(NotFoundError):
-    default_message = "Report not found."
-
-
-# --- rules ---------------------------------------------------------------------------------------
-def can_moderate(user: User | None) -> bool:
-    return bool(user is not None and user.is_active and user.has_perm(MODERATE_PERMISSION))
-
-
-def require_moderator(user: User) -> None:
-    if not can_moderate(user):
-        raise ForbiddenError(
-            "Only staff with the marketplace.moderate_listing permission may moderate listings."
-        )
-
-
-def _status_label(status: str) -> str:
-    return ListingStatus(status).label.lower()
-
-
-def listing_moderation_refusal(listing: Listing, action: str) -> str | None:
-    """Why ``action`` is not allowed on ``listing`` right now, or None when it is.
-
-    The admin uses this to offer only the actions that apply; the services re-check it on the
-    locked row, which is the only check that counts.
-    """
-    if listing.scope != Scope.MARKETPLACE:
-        return "not a marketplace listing"
-    if action == ModerationAction.FEATURE:
-        if listing.status != ListingStatus.ACTIVE:
-            return f"status {_status_label(listing.status)}, only active listings can be featured"
-        return "already featured" if listing.featured else None
-    if action == ModerationAction.UNFEATURE:
-        return None if listing.featured else "not featured"
-    from_statuses, _ = STATUS_TRANSITIONS[action]
-    if listing.status not in from_statuses:
-        needed = " or ".join(_status_label(status) for status in from_statuses)
-        return f"status {_status_label(listing.status)}, needs {needed}"
-    return None
-
-
-def _clean_text(value: str | None, *, field_name: str, required: bool, what: str) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailedError.for_fields(
-            {field_name: f"A {field_name} is required to {what}."}
-        )
-    if len(text) > REASON_MAX_LENGTH:
-        raise ValidationFailedError.for_fields(
-            {field_name: f"At most {REASON_MAX_LENGTH} characters."}
-        )
-    return text
-
-
-def _clean_reason(action: str, reason: str | None) -> str:
-    return _clean_text(
-        reason, field_name="reason", required=action in REASON_REQUIRED, what=f"{action} a listing"
-    )
-
-
-# --- side effects --------------------------------------------------------------------------------
-EMAIL_SUBJECTS = {
-    ModerationAction.REJECT: 'Your marketplace listing "{name}" was not approved',
-    ModerationAction.SUSPEND: 'Your marketplace listing "{name}" has been suspended',
-}
-EMAIL_BODIES = {
-    ModerationAction.REJECT: (
-        'Our moderators reviewed your marketplace listing "{name}" (id {id}) and did not '
-        "approve it, so it is not visible in the marketplace."
-    ),
-    ModerationAction.SUSPEND: (
-        'Our moderators suspended your marketplace listing "{name}" (id {id}). It is no longer '
-        "visible in the marketplace and cannot be acquired; existing acquisitions are kept."
-    ),
-}
-
-
-def _notify_publisher_after_commit(listing: Listing, action: str, reason: str) -> None:
-    """Email the publisher once the decision is committed (never for a rolled-back one).
-
-    Values are copied now: the callback runs after the transaction, when the row may have changed.
-    ``robust``: a mail server failure is logged and does not turn a committed decision into an
-    error page.
-    """
-    recipient = listing.publisher.email
-    values = {"name": listing.name, "id": listing.pk}
-    greeting = listing.publisher.full_name or recipient
-    subject = EMAIL_SUBJECTS[action].format(**values)
-    body = (
-        f"Hello {greeting},\n\n"
-        f"{EMAIL_BODIES[action].format(**values)}\n\n"
-        f"Reason given by the moderator:\n{reason}\n\n"
-        "You can see this decision in your published listings. To ask for another review, edit "
-        "the item and publish it again: it will wait for a moderator's approval.\n"
-    )
-
-    def send() -> None:
-        send_mail(subject, body, None, [recipient])
-        logger.info("moderation notice sent", extra={"listing": values["id"], "action": action})
-
-    transaction.on_commit(send, robust=True)
-
-
-def _event_and_audit(
-    *,
-    listing: Listing,
-    moderator: User,
-    action: str,
-    from_status: str,
-    reason: str,
-    report: Report | None = None,
-    details: dict | None = None,
-) -> tuple[ModerationEvent, AuditEvent]:
-    event = ModerationEvent(
-        listing=listing,
-        moderator=moderator,
-        action=action,
-        from_status=from_status,
-        to_status=listing.status,
-        reason=reason,
-        report=report,
-    )
-    if report is None:
-        audit_action, target_type, target_id = (
-            f"marketplace.listing.{action}",
-            "listing",
-            listing.pk,
-        )
-    else:
-        verb = action.removesuffix("_report")
-        audit_action, target_type, target_id = f"marketplace.report.{verb}", "report", report.pk
-    audit = audit_event(
-        actor=None,
-        user=moderator,
-        organization=listing.organization,
-        action=audit_action,
-        target_type=target_type,
-        target_id=target_id,
-        details={
-            "listingId": listing.pk,
-            "fromStatus": from_status,
-            "toStatus": listing.status,
-            "reason": reason,
-            **(details or {}),
-        },
-    )
-    return event, audit
-
-
-# --- listing services ----------------------------------------------------------------------------
-def _lock_listing(listing_id: str) -> Listing:
-    # The locked row is the truth; whatever the caller showed the moderator is only a hint.
-    # NO KEY: reports and acquisitions referencing the listing may still be inserted meanwhile.
-    listing = (
-        Listing.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("organization", "publisher")
-        .filter(pk=listing_id)
-        .first()
-    )
-    if listing is None:
-        raise ListingNotFoundError()
-    return listing
-
-
-def _resolve_open_reports(
-    *, listing: Listing, moderator: User, action: str, reason: str, now
-) -> list[tuple[ModerationEvent, AuditEvent]]:
-    """Settle every open report of a listing that moderators just took down."""
-    reports = list(
-        Report.objects.select_for_update(no_key=True)
-        .filter(listing=listing, status=ReportStatus.OPEN)
-        .order_by("pk")
-    )
-    rows = []
-    note = f"Listing {ListingStatus(listing.status).label.lower()}: {reason}"
-    for report in reports:
-        report.status = ReportStatus.RESOLVED
-        report.resolved_by = moderator
-        report.resolved_at = now
-        report.resolution_note = note
-        rows.append(
-            _event_and_audit(
-                listing=listing,
-                moderator=moderator,
-                action=ModerationAction.RESOLVE_REPORT,
-                from_status=listing.status,
-                reason=note,
-                report=report,
-                details={"via": action},
-            )
-        )
-    if reports:
-        Report.objects.bulk_update(
-            reports, ["status", "resolved_by", "resolved_at", "resolution_note"]
-        )
-    return rows
-
-
-def _moderate_listing(
-    *, action: str, listing_id: str, moderator: User, reason: str | None, notify: bool
-) -> Listing:
-    require_moderator(moderator)
-    reason = _clean_reason(action, reason)
-    listing = _lock_listing(listing_id)
-    why = listing_moderation_refusal(listing, action)
-    if why is not None:
-        raise ListingModerationError(
-            action=action, listing_id=listing.pk, why=why, status=listing.status
-        )
-
-    now = timezone.now()
-    from_status = listing.status
-    fields = ["updated_at"]
-    details: dict = {}
-    if action in STATUS_TRANSITIONS:
-        listing.status = STATUS_TRANSITIONS[action][1]
-        listing.moderation_hold = action in TAKEDOWN_ACTIONS
-        listing.moderation_reason = reason
-        listing.moderated_by = moderator
-        listing.moderated_at = now
-        fields += ["status", "moderation_hold", "moderation_reason", "moderated_by", "moderated_at"]
-        if action == ModerationAction.APPROVE:
-            listing.published_at = now  # first time visible in the marketplace (as in publish)
-            fields.append("published_at")
-    if action == ModerationAction.FEATURE:
-        listing.featured = True
-        fields.append("featured")
-    elif action == ModerationAction.UNFEATURE:
-        listing.featured = False
-        fields.append("featured")
-    elif action in TAKEDOWN_ACTIONS and listing.featured:
-        # A listing taken down does not come back featured: featuring it again is a new decision.
-        listing.featured = False
-        fields.append("featured")
-        details["unfeatured"] = True
-    listing.updated_at = now
-    listing.save(update_fields=fields)
-
-    rows = [
-        _event_and_audit(
-            listing=listing,
-            moderator=moderator,
-            action=action,
-            from_status=from_status,
-            reason=reason,
-            details=details,
-        )
-    ]
-    if action in TAKEDOWN_ACTIONS:
-        rows += _resolve_open_reports(
-            listing=listing, moderator=moderator, action=action, reason=reason, now=now
-        )
-    ModerationEvent.objects.bulk_create([event for event, _ in rows])
-    AuditEvent.objects.bulk_create([audit for _, audit in rows])
-    if action in TAKEDOWN_ACTIONS and notify:
-        _notify_publisher_after_commit(listing, action, reason)
-    return listing
-
-
-@transaction.atomic
-def listing_approve(*, listing_id: str, moderator: User, reason: str = "") -> Listing:
-    """``pending_review`` → ``active``; clears the moderation hold. ``reason`` is optional."""
-    return _moderate_listing(
-        action=ModerationAction.APPROVE,
-        listing_id=listing_id,
-        moderator=moderator,
-        reason=reason,
-        notify=False,
-    )
-
-
-@transaction.atomic
-def listing_reject(
-    *, listing_id: str, moderator: User, reason: str, notify: bool = True
-) -> Listing:
-    """``pending_review`` → ``rejected`` with a reason the publisher sees; emails them."""
-    return _moderate_listing(
-        action=ModerationAction.REJECT,
-        listing_id=listing_id,
-        moderator=moderator,
-        reason=reason,
-        notify=notify,
-    )
-
-
-@transaction.atomic
-def listing_suspend(
-    *, listing_id: str, moderator: User, reason: str, notify: bool = True
-) -> Listing:
-    """``active`` → ``suspended``; resolves the listing's open reports; emails the publisher."""
-    return _moderate_listing(
-        action=ModerationAction.SUSPEND,
-        listing_id=listing_id,
-        moderator=moderator,
-        reason=reason,
-        notify=notify,
-    )
-
-
-@transaction.atomic
-def listing_reinstate(*, listing_id: str, moderator: User, reason: str = "") -> Listing:
-    """``suspended`` → ``active``; clears the moderation hold."""
-    return _moderate_listing(
-        action=ModerationAction.REINSTATE,
-        listing_id=listing_id,
-        moderator=moderator,
-        reason=reason,
-        notify=False,
-    )
-
-
-@transaction.atomic
-def listing_feature(*, listing_id: str, moderator: User, reason: str = "") -> Listing:
-    """Feature an active marketplace listing (shown first in browse)."""
-    return _moderate_listing(
-        action=ModerationAction.FEATURE,
-        listing_id=listing_id,
-        moderator=moderator,
-        reason=reason,
-        notify=False,
-    )
-
-
-@transaction.atomic
-def listing_unfeature(*, listing_id: str, moderator: User, reason: str = "") -> Listing:
-    """Stop featuring a listing, whatever its status."""
-    return _moderate_listing(
-        action=ModerationAction.UNFEATURE,
-        listing_id=listing_id,
-        moderator=moderator,
-        reason=reason,
-        notify=False,
-    )
-
-
-LISTING_SERVICES: dict[str, Callable[..., Listing]] = {
-    ModerationAction.APPROVE: listing_approve,
-    ModerationAction.REJECT: listing_reject,
-    ModerationAction.SUSPEND: listing_suspend,
-    ModerationAction.REINSTATE: listing_reinstate,
-    ModerationAction.FEATURE: listing_feature,
-    ModerationAction.UNFEATURE: listing_unfeature,
-}
-
-
-# --- report services -----------------------------------------------------------------------------
-@transaction.atomic
-def _settle_report(*, action: str, report_id: str, moderator: User, note: str) -> Report:
-    require_moderator(moderator)
-    note = _clean_text(note, field_name="note", required=True, what="settle a report")
-    listing_id = Report.objects.filter(pk=report_id).values_list("listing_id", flat=True).first()
-    if listing_id is None:
-        raise ReportNotFoundError()
-    # Parents before children, as listing_suspend does: listing row first, then the report.
-    listing = _lock_listing(listing_id)
-    report = Report.objects.select_for_update(no_key=True).get(pk=report_id)
-    if report.status != ReportStatus.OPEN:
-        raise ReportInvalidStatusError(action=action, report_id=report.pk, status=report.status)
-    report.status = (
-        ReportStatus.RESOLVED
-        if action == ModerationAction.RESOLVE_REPORT
-        else ReportStatus.DISMISSED
-    )
-    report.resolved_by = moderator
-    report.resolved_at = timezone.now()
-    report.resolution_note = note
-    report.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
-    event, audit = _event_and_audit(
-        listing=listing,
-        moderator=moderator,
-        action=action,
-        from_status=listing.status,
-        reason=note,
-        report=report,
-        details={"reportReason": report.reason},
-    )
-    event.save()
-    audit.save()
-    return report
-
-
-def report_resolve(*, report_id: str, moderator: User, note: str) -> Report:
-    """Close an open report as acted upon (the note says what was done)."""
-    return _settle_report(
-        action=ModerationAction.RESOLVE_REPORT, report_id=report_id, moderator=moderator, note=note
-    )
-
-
-def report_dismiss(*, report_id: str, moderator: User, note: str) -> Report:
-    """Close an open report as unfounded (the note says why)."""
-    return _settle_report(
-        action=ModerationAction.DISMISS_REPORT, report_id=report_id, moderator=moderator, note=note
-    )
-
-
-REPORT_SERVICES: dict[str, Callable[..., Report]] = {
-    ModerationAction.RESOLVE_REPORT: report_resolve,
-    ModerationAction.DISMISS_REPORT: report_dismiss,
-}
-
-
-# --- bulk ----------------------------------------------------------------------------------------
-@dataclass
-class BulkOutcome:
-    """What a bulk action did: the ids done, and the ids skipped grouped by why."""
-
-    action: str
-    done: list[str] = field(default_factory=list)
-    skipped: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def skipped_count(self) -> int:
-        return sum(len(ids) for ids in self.skipped.values())
-
-    def skip(self, why: str, object_id: str) -> None:
-        self.skipped.setdefault(why, []).append(object_id)
-
-    def summary(self, *, verb: str, noun: str) -> str:
-        """``"Approved 2 listings. Skipped 3: status active, needs pending review (2); …"``"""
-
-        def count(n: int) -> str:
-            return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-        text = f"{verb} {count(len(self.done))}."
-        if self.skipped:
-            reasons = "; ".join(
-                f"{why} ({len(ids)})"
-                for why, ids in sorted(self.skipped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-            )
-            text += f" Skipped {self.skipped_count}: {reasons}."
-        return text
-
-
-def _run_many(
-    *,
-    action: str,
-    ids: Iterable[str],
-    moderator: User,
-    service: Callable[..., object],
-    kwargs: dict,
-) -> BulkOutcome:
-    outcome = BulkOutcome(action=action)
-    for object_id in sorted(set(ids)):
-        # One transaction per object (each service is atomic): a refusal skips only this one.
-        try:
-            service(moderator=moderator, **{kwargs["id_name"]: object_id}, **kwargs["extra"])
-        except (ListingModerationError, ReportInvalidStatusError) as exc:
-            outcome.skip(exc.why, object_id)
-        except NotFoundError:  # deleted meanwhile
-            outcome.skip("not found", object_id)
-        else:
-            outcome.done.append(object_id)
-    return outcome
-
-
-def listing_moderate_many(
-    *,
-    action: str,
-    listing_ids: Iterable[str],
-    moderator: User,
-    reason: str = "",
-    notify: bool = True,
-) -> BulkOutcome:
-    """Apply one moderation action to many listings; invalid ones are skipped and counted.
-
-    Permission and reason are checked once, up front: they fail the whole request, not one row.
-    """
-    if action not in LISTING_SERVICES:
-        raise ValidationFailedError.for_fields({"action": f"Unknown action {action!r}."})
-    require_moderator(moderator)
-    reason = _clean_reason(action, reason)
-    extra = {"reason": reason}
-    if action in TAKEDOWN_ACTIONS:
-        extra["notify"] = notify
-    return _run_many(
-        action=action,
-        ids=listing_ids,
-        moderator=moderator,
-        service=LISTING_SERVICES[action],
-        kwargs={"id_name": "listing_id", "extra": extra},
-    )
-
-
-def report_settle_many(
-    *, action: str, report_ids: Iterable[str], moderator: User, note: str
-) -> BulkOutcome:
-    """Resolve or dismiss many reports; those no longer open are skipped and counted."""
-    if action not in REPORT_SERVICES:
-        raise ValidationFailedError.for_fields({"action": f"Unknown action {action!r}."})
-    require_moderator(moderator)
-    note = _clean_text(note, field_name="note", required=True, what="settle a report")
-    return _run_many(
-        action=action,
-        ids=report_ids,
-        moderator=moderator,
-        service=REPORT_SERVICES[action],
-        kwargs={"id_name": "report_id", "extra": {"note": note}},
-    )
+__all__ = [
+    "LISTING_ACTIONS",
+    "LISTING_SERVICES",
+    "MODERATE_PERMISSION",
+    "REASON_MAX_LENGTH",
+    "REASON_REQUIRED",
+    "REPORT_ACTIONS",
+    "REPORT_SERVICES",
+    "STATUS_TRANSITIONS",
+    "TAKEDOWN_ACTIONS",
+    "BulkOutcome",
+    "ListingModerationError",
+    "ReportInvalidStatusError",
+    "can_moderate",
+    "listing_approve",
+    "listing_feature",
+    "listing_moderate_many",
+    "listing_moderation_refusal",
+    "listing_reinstate",
+    "listing_reject",
+    "listing_suspend",
+    "listing_unfeature",
+    "report_dismiss",
+    "report_resolve",
+    "report_settle_many",
+    "require_moderator",
+]

@@ -23,19 +23,24 @@ class ScopeInputSerializer(StrictSerializer):
     shareType = StrictChoiceField(
         choices=ShareType.choices, required=False, help_text="Required when enabled."
     )
-    isContentVisible = StrictBooleanField(required=False, default=True)
+    isContentVisible = StrictBooleanField(
+        required=False,
+        help_text="When omitted: an existing listing keeps its value; a new listing is visible "
+        "(true). Hidden content becomes visible only when this is sent as true.",
+    )
     allowEditableReferences = StrictBooleanField(
-        required=False, default=False, help_text="Only with shareType 'reference'."
+        required=False,
+        help_text="When omitted: an existing listing keeps its value; a new listing false. "
+        "True needs shareType 'reference' and visible content.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, list[str]] = {}
+        # Request shape only; which settings may go together is the publish core's rule
+        # (marketplace.services.listing_settings_errors), applied to the settings that result.
         if attrs["enabled"] and "shareType" not in attrs:
-            errors["shareType"] = ["This field is required when the scope is enabled."]
-        if attrs.get("allowEditableReferences") and attrs.get("shareType") != ShareType.REFERENCE:
-            errors["allowEditableReferences"] = ["Editable references need shareType 'reference'."]
-        if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError(
+                {"shareType": ["This field is required when the scope is enabled."]}
+            )
         return attrs
 
 
@@ -75,19 +80,34 @@ class PublishInputSerializer(StrictSerializer):
         return {
             name: ScopeSettings(
                 share_type=scope["shareType"],
-                is_content_visible=scope["isContentVisible"],
-                allow_editable_references=scope["allowEditableReferences"],
+                is_content_visible=scope.get("isContentVisible"),
+                allow_editable_references=scope.get("allowEditableReferences"),
             )
             for name, scope in self.validated_data["scopes"].items()
             if scope["enabled"]
         }
 
 
+class ScopeListField(serializers.ListField):
+    """Unpublish names scopes in a list; publish's object of per-scope settings is refused with
+    a message that shows the expected shape."""
+
+    default_error_messages = {
+        "not_a_list": (
+            'Must be a list of scope names, e.g. ["marketplace"] or ["organization", '
+            '"marketplace"] (unlike publish, whose scopes is an object of per-scope settings).'
+        ),
+    }
+
+
 class UnpublishInputSerializer(StrictSerializer):
     itemType = StrictChoiceField(choices=ItemType.choices)
     itemId = ObjectIdInputField()
-    scopes = serializers.ListField(
-        child=StrictChoiceField(choices=Scope.choices), min_length=1, max_length=2
+    scopes = ScopeListField(
+        child=StrictChoiceField(choices=Scope.choices),
+        min_length=1,
+        max_length=2,
+        help_text='A list of scope names, e.g. ["marketplace"]: unlike publish, not an object.',
     )
 
 

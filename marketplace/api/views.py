@@ -18,6 +18,7 @@ from config.pagination import (
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from marketplace import selectors, services
+from marketplace.api import schema as _schema  # noqa: F401 - registers the OpenAPI extension
 from marketplace.api import serializers as s
 from marketplace.api.browse import browse_page, decode_cursor
 from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -55,7 +56,12 @@ class PublishView(APIView):
             "from a snapshot of the item; disabled or absent scopes are left untouched. "
             "Organization listings are active at once; marketplace listings are active, or "
             "`pending_review` when the server requires review; a rejected or suspended listing "
-            "only returns to `pending_review`. Send `Idempotency-Key` to make retries safe."
+            "only returns to `pending_review`. Republishing keeps every setting the request does "
+            "not state (`isContentVisible`, `allowEditableReferences`, metadata); defaults apply "
+            "only to a new listing, and hidden content becomes visible only with an explicit "
+            "`isContentVisible: true`. `allowEditableReferences: true` needs `shareType: "
+            "reference` and visible content, in the settings the listing ends up with (400 "
+            "naming the fields). Send `Idempotency-Key` to make retries safe."
         ),
         parameters=[
             OpenApiParameter(
@@ -144,6 +150,11 @@ class ListingDetailView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Change a listing's sharing settings or display metadata",
+        description=(
+            "Omitted fields keep their values. The resulting settings must go together, as on "
+            "publish: `allowEditableReferences: true` needs `shareType: reference` and "
+            "`isContentVisible: true` (400 `VALIDATION_FAILED` naming both fields)."
+        ),
         request=s.ListingUpdateInputSerializer,
         responses={200: enveloped(s.OwnListingOutputSerializer), **errors(400, 401, 403, 404)},
     )
@@ -247,13 +258,15 @@ class AcquireView(APIView):
         summary="Acquire a listing into your organization (a copy or a reference)",
         description=(
             "Idempotent per organization: acquiring again returns the first acquisition (200). "
-            "`requestEditable` makes a reference editable when the listing allows it."
+            "`requestEditable` makes a reference editable when the listing allows it, also an "
+            "existing read-only one (200, `isEditable: true`); when the listing does not allow "
+            "it, a repeat acquisition answers 409 `EDITABLE_REFERENCES_NOT_ALLOWED`."
         ),
         request=s.AcquireInputSerializer,
         responses={
             201: enveloped(s.AcquireOutputSerializer),
             200: enveloped(s.AcquireOutputSerializer),
-            **errors(400, 401, 403, 404),
+            **errors(400, 401, 403, 404, 409),
         },
     )
     def post(self, request: Request, listing_id: str) -> Response:
@@ -321,20 +334,39 @@ class AcquiredDetailView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Edit the source item through an editable reference",
+        description=(
+            "The item update's rules apply: at most 200 variables, `If-Match` with the source "
+            "item's ETag (sent back in the `ETag` header; 412 when stale), a new version and an "
+            "audit row. A listing that hides its content refuses `body` (403 `CONTENT_HIDDEN`)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The source item's ETag from the last edit; 412 if stale.",
+            )
+        ],
         request=s.ReferenceEditInputSerializer,
         responses={
             200: enveloped(s.ReferenceEditOutputSerializer),
-            **errors(400, 401, 403, 404, 410),
+            **errors(400, 401, 403, 404, 410, 412),
         },
     )
     def patch(self, request: Request, acquisition_id: str) -> Response:
         actor = actor_from_request(request)
         data = _validated(s.ReferenceEditInputSerializer, request).validated_data
         acquisition, version = services.acquisition_edit_source(
-            actor=actor, acquisition_id=acquisition_id, data=data
+            actor=actor,
+            acquisition_id=acquisition_id,
+            data=data,
+            if_match=request.headers.get("If-Match"),
         )
         detail = s.AcquisitionDetailSerializer(acquisition, context={"actor": actor}).data
-        return ok({"acquisition": detail, "version": version.number})
+        return ok(
+            {"acquisition": detail, "version": version.number},
+            headers={"ETag": acquisition.listing.item.etag},
+        )
 
     @extend_schema(
         tags=TAGS,

@@ -20,6 +20,7 @@ from publishing.services.items import (
     item_restore,
     item_snapshot_version,
     item_update,
+    item_update_locked,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "item_restore",
     "item_snapshot_version",
     "item_update",
+    "item_update_locked",
     "membership_add",
     "membership_change_role",
     "membership_remove",

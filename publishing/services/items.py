@@ -135,6 +135,18 @@ def item_update(
 ) -> PublishableItem:
     item = item_lock(actor=actor, kind=kind, item_id=item_id)
     require_edit(actor, item)
+    return item_update_locked(actor=actor, item=item, data=data, if_match=if_match)
+
+
+def item_update_locked(
+    *, actor: Actor, item: PublishableItem, data: dict[str, Any], if_match: str | None = None
+) -> PublishableItem:
+    """Apply an update to an item the caller has locked and may edit: ``If-Match`` (412), the
+    hidden-body rule, the limits, the revision (ETag) bump and the audit row.
+
+    The one home of these rules: ``item_update`` calls it for the item's organization, and the
+    marketplace calls it for a holder editing through an editable reference.
+    """
     check_if_match(item, if_match)
     if item.content_hidden and "body" in data:
         raise ContentHiddenError("The body of an item whose content is hidden cannot be changed.")

@@ -10,8 +10,12 @@ from django.db import connection, transaction
 
 from config.errors import ForbiddenError, InvalidStatusError, ValidationFailedError
 from marketplace import moderation
+from marketplace.errors import (
+    ListingModerationError,
+    ListingNotFoundError,
+    ReportInvalidStatusError,
+)
 from marketplace.models import Listing, ModerationEvent, Report
-from marketplace.moderation import ListingModerationError, ReportInvalidStatusError
 from publishing.models import AuditEvent
 from tests.conftest import bearer_client
 from tests.factories import OrganizationFactory, UserFactory
@@ -311,7 +315,7 @@ def test_superusers_may_moderate(org, editor):
 
 @pytest.mark.django_db
 def test_missing_listing_is_not_found(moderator):
-    with pytest.raises(moderation.ListingNotFoundError):
+    with pytest.raises(ListingNotFoundError):
         moderation.listing_approve(listing_id="0" * 24, moderator=moderator)
 
 

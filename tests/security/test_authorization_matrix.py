@@ -95,7 +95,9 @@ def _template_body(w: World) -> dict:
 
 
 def _publish_body(w: World) -> dict:
-    scope = {"enabled": True, "shareType": "copy"}
+    # The world's marketplace listing is an editable reference: republishing it as a copy must
+    # say so (an omitted allowEditableReferences is kept, and a copy cannot have it).
+    scope = {"enabled": True, "shareType": "copy", "allowEditableReferences": False}
     return {
         "itemType": "prompt",
         "itemId": w.home.prompt_id,

@@ -95,7 +95,6 @@ def test_settings_flags(org, catalogue):
         "marketplace",
         "--share-type",
         "reference",
-        "--hide-content",
         "--allow-editable-references",
     )
     assert data["summary"]["published"] == 3
@@ -103,7 +102,7 @@ def test_settings_flags(org, catalogue):
     assert (listing.scope, listing.share_type, listing.is_content_visible) == (
         "marketplace",
         "reference",
-        False,
+        True,
     )
     assert listing.allow_editable_references is True
     assert not Listing.objects.filter(prompt__isnull=False).exists()

@@ -1,0 +1,149 @@
+"""The publisher's writes on existing listings: change settings, unpublish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import ForbiddenError
+from marketplace.errors import ListingNotFoundError
+from marketplace.models import Listing, ListingStatus
+from marketplace.services.listing_settings import (
+    SETTING_FIELDS,
+    listing_settings_errors,
+    settings_refusal,
+)
+from marketplace.services.publish import HELD_STATUSES, SCOPE_ORDER, ListingMetadata, item_field
+from publishing.models import AuditEvent, Role
+from publishing.services import audit_event, item_lock
+from publishing.tenancy import Actor
+
+
+def _listing_for_update(*, actor: Actor, listing_id: str) -> Listing:
+    listing = (
+        Listing.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=listing_id, organization=actor.organization)
+        .first()
+    )
+    if listing is None:
+        raise ListingNotFoundError()
+    return listing
+
+
+def require_can_manage_listing(actor: Actor, listing: Listing) -> None:
+    """The publisher, or an admin/owner of the publishing organization."""
+    if actor.has_role(Role.ADMIN):
+        return
+    if actor.has_role(Role.EDITOR) and listing.publisher_id == actor.user.pk:
+        return
+    raise ForbiddenError("Only the publisher or an admin/owner of the organization may do this.")
+
+
+@transaction.atomic
+def listing_update(
+    *, actor: Actor, listing_id: str, changes: dict[str, Any], metadata: ListingMetadata | None
+) -> Listing:
+    """Change sharing settings and display metadata; applies to future acquisitions.
+
+    The settings the listing ends up with must pass ``listing_settings_errors``, as on publish.
+    """
+    listing = _listing_for_update(actor=actor, listing_id=listing_id)
+    require_can_manage_listing(actor, listing)
+    for field, value in changes.items():
+        setattr(listing, field, value)
+    if metadata is not None:
+        for field in ("name", "description", "usage_information"):
+            value = getattr(metadata, field)
+            if value is not None:
+                setattr(listing, field, value)
+    errors = listing_settings_errors(**{name: getattr(listing, name) for name in SETTING_FIELDS})
+    if errors:
+        raise settings_refusal(errors)
+    listing.updated_at = timezone.now()
+    listing.save()
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                actor=actor,
+                action="marketplace.listing.update",
+                target_type="listing",
+                target_id=listing.pk,
+                details={
+                    "fields": sorted(changes) + (["metadata"] if metadata is not None else [])
+                },
+            )
+        ]
+    )
+    return listing
+
+
+def require_can_unpublish(actor: Actor, listings: list[Listing]) -> None:
+    """Editors and above, then the publisher or an admin/owner for each listing. The role is
+    checked before (and whatever) the listings are, so a viewer gets 403 whether or not there is
+    a listing to unpublish."""
+    actor.require_role(Role.EDITOR, "unpublish listings")
+    for listing in listings:
+        require_can_manage_listing(actor, listing)
+
+
+def unpublish_locked_listings(
+    *, actor: Actor, listings: list[Listing], details: dict[str, Any] | None = None
+) -> list[Listing]:
+    """Soft-unpublish listings the caller has locked and checked; returns those it changed.
+
+    The one home of the moderation-hold rule: a listing unpublished while rejected or suspended
+    keeps ``moderation_hold``, so republishing it only re-submits it for review. Already
+    unpublished listings are skipped (idempotent). Two statements whatever the count.
+    """
+    now = timezone.now()
+    changed, audits = [], []
+    for listing in listings:
+        if listing.status == ListingStatus.UNPUBLISHED:
+            continue
+        previous = listing.status
+        listing.moderation_hold = listing.moderation_hold or previous in HELD_STATUSES
+        listing.status = ListingStatus.UNPUBLISHED
+        listing.updated_at = now
+        changed.append(listing)
+        audits.append(
+            audit_event(
+                actor=actor,
+                action="marketplace.listing.unpublish",
+                target_type="listing",
+                target_id=listing.pk,
+                details={"scope": listing.scope, "previousStatus": previous, **(details or {})},
+            )
+        )
+    if changed:
+        Listing.objects.bulk_update(changed, ["status", "moderation_hold", "updated_at"])
+        AuditEvent.objects.bulk_create(audits)
+    return changed
+
+
+@transaction.atomic
+def listing_unpublish(*, actor: Actor, listing_id: str) -> Listing:
+    """Soft-unpublish one listing: status ``unpublished``, nothing deleted. Idempotent."""
+    listing = _listing_for_update(actor=actor, listing_id=listing_id)
+    require_can_unpublish(actor, [listing])
+    unpublish_locked_listings(actor=actor, listings=[listing])
+    return listing
+
+
+@transaction.atomic
+def listing_unpublish_item(
+    *, actor: Actor, item_type: str, item_id: str, scopes: list[str]
+) -> list[Listing]:
+    """Unpublish an item's listings in ``scopes`` (scopes without a listing are skipped)."""
+    actor.require_role(Role.EDITOR, "unpublish listings")  # before any lookup
+    item = item_lock(actor=actor, kind=item_type, item_id=item_id)
+    listings = list(
+        Listing.objects.select_for_update(no_key=True)
+        .filter(**{item_field(item_type): item, "scope__in": scopes})
+        .order_by("pk")
+    )
+    require_can_unpublish(actor, listings)
+    unpublish_locked_listings(actor=actor, listings=listings)
+    listings.sort(key=lambda listing: SCOPE_ORDER.index(listing.scope))
+    return listings
