@@ -1,0 +1,84 @@
+"""procrastinate tasks of the webhooks app (autodiscovered by procrastinate.contrib.django).
+
+Jobs are thin: they load ids and call the same functions the API and the admin call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+from webhooks.delivery import delivery_attempt
+from webhooks.models import Event
+from webhooks.queue import DELIVER_TASK, QUEUE
+
+logger = logging.getLogger(__name__)
+PURGE_BATCH = 5000
+
+
+@app.task(
+    name=DELIVER_TASK,
+    queue=QUEUE,
+    pass_context=True,
+    # Failed HTTP attempts are not exceptions: the job records them and defers the next attempt
+    # on WEBHOOK_RETRY_SCHEDULE itself. This strategy only covers the unexpected (the database
+    # went away mid-job); the attempt claim makes such a retry safe.
+    retry=RetryStrategy(max_attempts=5, exponential_wait=5),
+)
+def deliver(context, *, delivery_id: str, attempts_done: int) -> None:
+    close_old_connections()  # worker threads keep their connections: drop broken or old ones
+    try:
+        delivery_attempt(
+            delivery_id=delivery_id, attempts_done=attempts_done, job_id=context.job.id
+        )
+    finally:
+        close_old_connections()
+
+
+@app.periodic(cron=f"* * * * * */{settings.WORKER_STALLED_CHECK_SECONDS}")
+@app.task(name="webhooks.retry_stalled_jobs", queue=QUEUE, pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> None:
+    """Put back to the queue the jobs of workers that stopped sending heartbeats (a worker killed
+    with SIGKILL, a host that died): procrastinate 3 detects them but leaves retrying to us."""
+    job_manager = context.app.job_manager
+    stalled = await job_manager.get_stalled_jobs(
+        seconds_since_heartbeat=settings.WORKER_STALLED_SECONDS
+    )
+    for job in stalled:
+        logger.warning("Retrying stalled job %s (%s)", job.id, job.task_name)
+        await job_manager.retry_job(job)
+
+
+@app.periodic(cron="17 3 * * *")
+@app.task(name="webhooks.purge_events", queue=QUEUE)
+def purge_events(timestamp: int) -> int:
+    """Delete events older than EVENT_RETENTION_DAYS (their deliveries and attempts with them),
+    in batches, so no statement runs long."""
+    close_old_connections()
+    cutoff = timezone.now() - dt.timedelta(days=settings.EVENT_RETENTION_DAYS)
+    total = 0
+    while True:
+        ids = list(
+            Event.objects.filter(occurred_at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
+        )
+        if not ids:
+            break
+        Event.objects.filter(pk__in=ids).delete()
+        total += len(ids)
+    logger.info("Purged %s events older than %s days", total, settings.EVENT_RETENTION_DAYS)
+    return total
+
+
+@app.periodic(cron="37 3 * * *")
+@app.task(name="webhooks.purge_finished_jobs", queue=QUEUE, pass_context=True)
+async def purge_finished_jobs(context, timestamp: int) -> None:
+    """Finished procrastinate jobs are kept as long as the events they delivered."""
+    await context.app.job_manager.delete_old_jobs(
+        nb_hours=24 * settings.EVENT_RETENTION_DAYS, include_failed=True
+    )
