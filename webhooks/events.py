@@ -10,8 +10,10 @@ a transactional outbox without an outbox relay).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +39,7 @@ EVENT_TYPES: dict[str, str] = {
     "webhook.test": "Sent by POST /api/webhooks/{id}/test.",
 }
 WILDCARD = "*"
+logger = logging.getLogger(__name__)
 
 
 class UnknownEventTypeError(ValueError):
@@ -93,3 +96,23 @@ def event_emit(
 
         defer_deliveries([(d.pk, 0) for d in deliveries])
     return event
+
+
+PURGE_BATCH = 5000
+
+
+def events_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete events older than EVENT_RETENTION_DAYS, their deliveries and attempts with them,
+    in batches of PURGE_BATCH so no statement runs long. Returns how many events went."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.EVENT_RETENTION_DAYS)
+    total = 0
+    while True:
+        ids = list(
+            Event.objects.filter(occurred_at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
+        )
+        if not ids:
+            break
+        Event.objects.filter(pk__in=ids).delete()
+        total += len(ids)
+    logger.info("Purged %s events older than %s days", total, settings.EVENT_RETENTION_DAYS)
+    return total

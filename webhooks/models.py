@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from config.ids import ObjectIdField, new_object_id
@@ -40,7 +41,7 @@ class Event(models.Model):
         "publishing.Organization", on_delete=models.CASCADE, related_name="events"
     )
     occurred_at = models.DateTimeField()
-    data = models.JSONField(default=dict)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # datetimes, UUIDs, Decimals
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

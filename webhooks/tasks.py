@@ -5,21 +5,18 @@ Jobs are thin: they load ids and call the same functions the API and the admin c
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.utils import timezone
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
 from webhooks.delivery import delivery_attempt
-from webhooks.models import Event
+from webhooks.events import events_purge
 from webhooks.queue import DELIVER_TASK, QUEUE
 
 logger = logging.getLogger(__name__)
-PURGE_BATCH = 5000
 
 
 @app.task(
@@ -58,21 +55,11 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
 @app.periodic(cron="17 3 * * *")
 @app.task(name="webhooks.purge_events", queue=QUEUE)
 def purge_events(timestamp: int) -> int:
-    """Delete events older than EVENT_RETENTION_DAYS (their deliveries and attempts with them),
-    in batches, so no statement runs long."""
     close_old_connections()
-    cutoff = timezone.now() - dt.timedelta(days=settings.EVENT_RETENTION_DAYS)
-    total = 0
-    while True:
-        ids = list(
-            Event.objects.filter(occurred_at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
-        )
-        if not ids:
-            break
-        Event.objects.filter(pk__in=ids).delete()
-        total += len(ids)
-    logger.info("Purged %s events older than %s days", total, settings.EVENT_RETENTION_DAYS)
-    return total
+    try:
+        return events_purge()
+    finally:
+        close_old_connections()
 
 
 @app.periodic(cron="37 3 * * *")
