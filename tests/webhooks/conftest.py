@@ -136,16 +136,13 @@ def receiver_down() -> Iterator[Receiver]:
     rec.stop()
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     s = connection.settings_dict
     user = quote(s.get("USER") or "")
     password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
     host = s.get("HOST") or "127.0.0.1"
     port = s.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
-
-
-test_database_url.__test__ = False  # not a test
 
 
 class Workers:
@@ -158,7 +155,7 @@ class Workers:
             **os.environ,
             **WORKER_ENV,
             **env,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": worker_database_url(),
         }
         log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
