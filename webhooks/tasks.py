@@ -17,6 +17,7 @@ from webhooks.events import events_purge
 from webhooks.queue import DELIVER_TASK, QUEUE
 
 logger = logging.getLogger(__name__)
+JOB_RETENTION_HOURS = 72
 
 
 @app.task(
@@ -65,7 +66,8 @@ def purge_events(timestamp: int) -> int:
 @app.periodic(cron="37 3 * * *")
 @app.task(name="webhooks.purge_finished_jobs", queue=QUEUE, pass_context=True)
 async def purge_finished_jobs(context, timestamp: int) -> None:
-    """Finished procrastinate jobs are kept as long as the events they delivered."""
+    """Finished procrastinate jobs go after JOB_RETENTION_HOURS: the delivery log (our own
+    tables) is the record of what was sent; job rows only help debug the engine."""
     await context.app.job_manager.delete_old_jobs(
-        nb_hours=24 * settings.EVENT_RETENTION_DAYS, include_failed=True
+        nb_hours=JOB_RETENTION_HOURS, include_failed=True, include_cancelled=True
     )
