@@ -36,6 +36,8 @@ def delivery(org) -> WebhookDelivery:
         "/admin/webhooks/webhookendpoint/?q=hooks",
         "/admin/webhooks/webhookdelivery/?status__exact=failed",
         "/admin/webhooks/event/?type__exact=listing.published",
+        "/admin/",
+        "/admin/procrastinate/procrastinatejob/",  # the queue, read-only
     ],
 )
 def test_changelists_render(staff_client, delivery, path):
