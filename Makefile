@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check schema bench bench-quick clean db-stop fuzz soak
+.PHONY: install run test lint format check schema bench bench-quick clean db-stop fuzz soak worker
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -21,6 +21,12 @@ install: $(VENV)/.installed
 # server; Ctrl-C or SIGTERM stops the server and then the database.
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) -m config.launcher --host $(HOST) --port $(PORT)
+
+# Task-engine workers alone (procrastinate: webhook deliveries, periodic jobs), on this host or any
+# other that reaches the database (docs/operating.md). WORKER_CONCURRENCY jobs at a time.
+worker: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py procrastinate worker --concurrency=$${WORKER_CONCURRENCY:-4}
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -106,8 +106,9 @@ PAGE_PARAMETERS = [
 ]
 OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"
 # Path parameters of the /api/ family that hold 24-hex ObjectIds (prompts, templates, listings,
-# acquisitions); organizations, members and API keys use UUID and integer converters.
-OBJECT_ID_PATH_PARAMETERS = {"id", "listing_id", "acquisition_id"}
+# acquisitions, webhook endpoints and deliveries); organizations, members and API keys use UUID
+# and integer converters.
+OBJECT_ID_PATH_PARAMETERS = {"id", "listing_id", "acquisition_id", "webhook_id", "delivery_id"}
 
 
 class ProjectAutoSchema(AutoSchema):

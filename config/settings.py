@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "publishing",
     "marketplace",
     "contenttypes_app",
+    "procrastinate.contrib.django",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -246,12 +248,44 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "publishing.models.Role",
         "TemplateTypeEnum": "publishing.models.TemplateType",
         "ComponentTypeEnum": "contenttypes_app.models.Component.Type",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.allow_empty_query_values",
         "config.schema.document_object_id_parameters",
     ],
+}
+
+
+# Events, webhooks and the task engine (procrastinate on the same PostgreSQL; docs/webhooks.md).
+def env_seconds_list(name: str, default: str) -> list[int]:
+    raw = os.environ.get(name) or default
+    try:
+        values = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated seconds, got {raw!r}") from exc
+    if any(v < 0 for v in values):
+        raise ImproperlyConfigured(f"{name} must not contain negative delays, got {raw!r}")
+    return values
+
+
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_SCHEDULE = env_seconds_list(
+    "WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000"
+)
+# Deliver to loopback/private/link-local/multicast/reserved addresses (SSRF guard off).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", DEBUG)
+WEBHOOKS_MAX_ENDPOINTS = env_int("WEBHOOKS_MAX_ENDPOINTS", 20)
+# A worker that misses heartbeats for WORKER_STALLED_SECONDS is dead: its running jobs are retried
+# by the webhooks.retry_stalled_jobs periodic task (every WORKER_STALLED_CHECK_SECONDS).
+WORKER_STALLED_SECONDS = env_int("WORKER_STALLED_SECONDS", 30)
+WORKER_STALLED_CHECK_SECONDS = env_int("WORKER_STALLED_CHECK_SECONDS", 15)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": float(env_int("WORKER_HEARTBEAT_SECONDS", 10)),
+    "stalled_worker_timeout": float(WORKER_STALLED_SECONDS),
+    "fetch_job_polling_interval": env_int("WORKER_POLL_MILLISECONDS", 5000) / 1000,
 }
 
 # Security: strict outside DEBUG. TLS terminates at the reverse proxy (docs/operating.md).
@@ -297,5 +331,9 @@ LOGGING = {
         # 4xx lines would repeat the access log (config.request); errors still come through.
         "django.request": {"level": "ERROR"},
         "pgserver": {"level": "WARNING"},
+        # One line per deferred job and per registered periodic task would drown the rest.
+        "procrastinate.jobs": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("publishing.urls")),
     path("api/", include("marketplace.urls")),
+    path("api/", include("webhooks.urls")),
     path("v1/", include("contenttypes_app.urls")),
     path("", views.index, name="index"),
 ]

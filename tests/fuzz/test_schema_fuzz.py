@@ -82,6 +82,8 @@ def _real_path_values(path: str, world: World) -> dict[str, list[Any]]:
         "acquisition_id": [home.acquisition_ref_id, home.acquisition_copy_id],
         "member_id": [world.member_ids["colleague"], world.member_ids["viewer"]],
         "key_id": [world.key_ids["admin"], world.key_ids["viewer"]],
+        "webhook_id": [home.webhook_id],
+        "delivery_id": [home.delivery_id],
         "number": ["1", "2"],
         "version": ["1.0.0", "draft"] if "/packages/" in path else ["1", "2"],
     }
@@ -103,6 +105,8 @@ def _real_body_values(world: World) -> dict[str, list[Any]]:
         "componentIdsAllowList": [views, views[:1]],
         "packageVersion": ["1.0.0", "draft"],
         "email": [world.users["colleague"].email, "nobody@example.com"],
+        "url": ["https://hooks.example.com/fuzz"],
+        "eventTypes": [["*"], ["listing.published", "webhook.test"]],
     }
 
 

@@ -130,6 +130,8 @@ ORG = "/api/organizations/{organization_id}"
 V1 = "/v1/organizations/{organization_id}/projects"
 PROJECT = V1 + "/{project_id}"
 CT = PROJECT + "/content-types/{id}"
+WEBHOOK = "/api/webhooks/{webhook_id}"
+ACCEPTED_OWN = (401, 403, 403, 202, 202, 404, 403, 401, 403)  # 202 queued: webhook test, redeliver
 
 
 def _item_rows(kind: str, body: Callable[[World], dict]) -> list[Row]:
@@ -247,6 +249,18 @@ MATRIX: list[Row] = [
         setup=_modify_content_type),
     Row("GET", CT + "/versions", V1_READ),
     Row("GET", CT + "/versions/{version}", V1_READ),
+    # --- webhooks and events (admins and owners manage endpoints; members read events) ---------
+    Row("GET", "/api/webhooks", (401, 403, 403, 200, 200, 200, 403, 401, 403)),
+    Row("POST", "/api/webhooks", (401, 403, 403, 201, 201, 201, 403, 401, 403),
+        body=lambda w: {"url": "https://hooks.example.com/new", "eventTypes": ["*"]}),
+    Row("GET", WEBHOOK, EDIT_OWN),
+    Row("PATCH", WEBHOOK, EDIT_OWN, body=lambda w: {"description": "Edited"}),
+    Row("DELETE", WEBHOOK, DEL_OWN),
+    Row("POST", WEBHOOK + "/rotate-secret", EDIT_OWN),
+    Row("POST", WEBHOOK + "/test", ACCEPTED_OWN),
+    Row("GET", WEBHOOK + "/deliveries", EDIT_OWN),
+    Row("POST", WEBHOOK + "/deliveries/{delivery_id}/redeliver", ACCEPTED_OWN),
+    Row("GET", "/api/events", LIST_OWN),
 ]
 # fmt: on
 ROWS = {row.key: row for row in MATRIX}
@@ -268,6 +282,8 @@ def fill(row: Row, w: World) -> str:
         "acquisition_id": home.acquisition_ref_id,
         "member_id": w.member_ids["colleague"],
         "key_id": w.key_ids["admin"],
+        "webhook_id": home.webhook_id,
+        "delivery_id": home.delivery_id,
     }
     values.update({name: get(w) for name, get in row.params.items()})
     return row.path.format(**values)
@@ -306,6 +322,8 @@ def home_only_ids(w: World) -> list[str]:
         home.acquisition_ref_id,
         home.acquisition_copy_id,
         w.key_ids["admin"],
+        home.webhook_id,
+        home.delivery_id,
     ]
 
 

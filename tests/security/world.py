@@ -60,6 +60,8 @@ class Side:
     draft_content_type: ContentTypeDefinition | None = None
     acquisition_ref_id: str = ""  # an editable reference to the rival's listing
     acquisition_copy_id: str = ""  # a copy of the rival's template
+    webhook_id: str = ""  # a webhook endpoint (every event type)
+    delivery_id: str = ""  # its delivery of a webhook.test event
 
     @property
     def org_id(self) -> str:
@@ -177,6 +179,18 @@ def _content(side: Side, actor: Actor, slug: str) -> None:
     )
 
 
+def _webhooks(side: Side, actor: Actor) -> None:
+    from webhooks import services as wh_services
+    from webhooks.models import WebhookDelivery
+
+    endpoint = wh_services.webhook_endpoint_create(
+        actor=actor, url=f"https://hooks.example.com/{side.organization.slug}", event_types=["*"]
+    )
+    event = wh_services.webhook_endpoint_test(actor=actor, endpoint_id=endpoint.pk)
+    side.webhook_id = endpoint.pk
+    side.delivery_id = WebhookDelivery.objects.get(event=event).pk
+
+
 def build_world() -> World:
     home_org = Organization.objects.create(name="Home Publishing", slug="home-publishing")
     rival_org = Organization.objects.create(name="Rival Corp", slug="rival-corp")
@@ -225,6 +239,8 @@ def build_world() -> World:
     )
     key_ids["rival"] = str(rival_key.pk)
     member_ids["rival-owner"] = Membership.objects.get(user=rival.owner).pk
+    _webhooks(home, home_actor)
+    _webhooks(rival, rival_actor)
     return World(home, rival, users, member_ids, keys, key_ids)
 
 
@@ -247,6 +263,7 @@ def db_snapshot() -> dict[str, list[tuple]]:
     from contenttypes_app.models import ContentTypeVersion
     from marketplace.models import Report
     from publishing.models import Prompt, PromptVersion, Template, TemplateVersion
+    from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
     models = (
         *SNAPSHOT_MODELS,
@@ -257,6 +274,9 @@ def db_snapshot() -> dict[str, list[tuple]]:
         ContentTypeVersion,
         Report,
         User,
+        WebhookEndpoint,
+        WebhookDelivery,
+        Event,
     )
     snapshot = {}
     for model in models:

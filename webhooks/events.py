@@ -1,0 +1,118 @@
+"""Domain events: the registry of types, and ``event_emit``, the one way to record an event.
+
+``event_emit`` is called by the service that makes a change, inside that change's transaction,
+next to its audit row. It writes the event, one delivery row per subscribed endpoint and one
+delivery job per delivery, all in that transaction: the change, its event and its deliveries
+commit together or not at all (the procrastinate job table is in the same database, so this is
+a transactional outbox without an outbox relay).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+
+# Every event type, with what it means (docs/webhooks.md shows each payload). The API refuses
+# subscriptions to any other name. Later issues add content.* and reference.source_updated.
+EVENT_TYPES: dict[str, str] = {
+    "listing.published": "A listing was created or republished (to the publishing organization).",
+    "listing.updated": "A listing's settings or display metadata changed.",
+    "listing.unpublished": "A listing was unpublished.",
+    "listing.approved": "Staff approved a marketplace listing.",
+    "listing.rejected": "Staff rejected a marketplace listing.",
+    "listing.suspended": "Staff suspended a marketplace listing.",
+    "listing.reinstated": "Staff reinstated a suspended listing.",
+    "acquisition.created": "The organization acquired a listing (to the acquiring organization).",
+    "acquisition.released": "The organization removed an acquisition from its library.",
+    "item.version_created": "A prompt or template got a new version.",
+    "content_type.published": "A content type was published (a new immutable version).",
+    "content_type.unpublished": "A content type was unpublished.",
+    "content_type.deleted": "A content type was deleted (soft).",
+    "webhook.test": "Sent by POST /api/webhooks/{id}/test.",
+}
+WILDCARD = "*"
+logger = logging.getLogger(__name__)
+
+
+class UnknownEventTypeError(ValueError):
+    pass
+
+
+def event_emit(
+    *,
+    organization_id: Any,
+    type: str,
+    data: dict[str, Any],
+    occurred_at: dt.datetime | None = None,
+    endpoint_id: str | None = None,
+) -> Event:
+    """Record an event for ``organization_id`` and queue its deliveries, in the caller's
+    transaction.
+
+    Must run inside ``transaction.atomic`` (raises otherwise): emitting outside would deliver an
+    event for a change that may still roll back. ``data`` is the resource as the API shows it to
+    *that* organization (never hidden content of another organization). Three statements whatever
+    the number of endpoints: the event insert, one select of the subscribed endpoints, one bulk
+    insert of deliveries, plus one insert of all their jobs when there are any.
+
+    ``endpoint_id`` sends the event to that one endpoint of the organization whatever its
+    subscriptions (``webhook.test``); domain events leave it out.
+    """
+    if type not in EVENT_TYPES:
+        raise UnknownEventTypeError(f"Unknown event type {type!r}; add it to EVENT_TYPES.")
+    if not connection.in_atomic_block:
+        raise RuntimeError("event_emit must be called inside the transaction of the change.")
+    event = Event.objects.create(
+        organization_id=organization_id,
+        type=type,
+        data=data,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    endpoints = WebhookEndpoint.objects.filter(organization_id=organization_id)
+    if endpoint_id is not None:
+        endpoints = endpoints.filter(pk=endpoint_id)
+    else:
+        endpoints = endpoints.filter(enabled=True).filter(
+            Q(event_types__contains=[type]) | Q(event_types__contains=[WILDCARD])
+        )
+    endpoint_ids = list(endpoints.order_by("pk").values_list("pk", flat=True))
+    if endpoint_ids:
+        now = timezone.now()
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=now)
+                for pk in endpoint_ids
+            ]
+        )
+        from webhooks.queue import defer_deliveries
+
+        defer_deliveries([(d.pk, 0) for d in deliveries])
+    return event
+
+
+PURGE_BATCH = 5000
+
+
+def events_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete events older than EVENT_RETENTION_DAYS, their deliveries and attempts with them,
+    in batches of PURGE_BATCH so no statement runs long. Returns how many events went."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.EVENT_RETENTION_DAYS)
+    total = 0
+    while True:
+        ids = list(
+            Event.objects.filter(occurred_at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
+        )
+        if not ids:
+            break
+        Event.objects.filter(pk__in=ids).delete()
+        total += len(ids)
+    logger.info("Purged %s events older than %s days", total, settings.EVENT_RETENTION_DAYS)
+    return total
