@@ -6,7 +6,8 @@
    (``config.embedded_pg``) and hands every child a plain ``DATABASE_URL`` for it, so no child
    starts, joins or stops a server of its own;
 2. runs the setup steps one after another (``migrate``, ``seed_demo``);
-3. supervises the long-running children (:func:`services`: today the development server) until
+3. supervises the long-running children (:func:`services`: the development server and one
+   task-engine worker, which delivers webhooks and runs periodic jobs) until
    SIGINT (Ctrl-C), SIGTERM or SIGHUP arrives, its parent (``make``) exits, or one of them exits;
 4. then stops every child and its descendants (SIGTERM, SIGKILL after a grace period) and only
    then the embedded PostgreSQL.
@@ -17,8 +18,8 @@ so a stopped ``make run`` used to leave PostgreSQL running. Children share the l
 group (a Ctrl-C reaches them as it always did); stopping a child also stops its descendants
 (runserver's reloader and the server it runs), so ``kill <launcher pid>`` alone stops everything.
 
-To run another process next to the server (the task-engine worker), add a :class:`Child` to
-:func:`services`; the supervisor starts, watches and stops it like the server.
+To run another process next to these, add a :class:`Child` to :func:`services`; the supervisor
+starts, watches and stops it like the others.
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ def setup_steps(url: str) -> list[Child]:
 def services(host: str, port: int) -> list[Child]:
     """The long-running children of ``make run``; all of them stop when any of them stops."""
     manage = [sys.executable, "manage.py"]
+    concurrency = os.environ.get("WORKER_CONCURRENCY", "4")
     return [
         Child("server", [*manage, "runserver", listen_address(host, port)]),
+        Child("worker", [*manage, "procrastinate", "worker", f"--concurrency={concurrency}"]),
     ]
 
 
