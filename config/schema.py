@@ -10,6 +10,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from config.families import family_for
 from config.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE
 
 ERROR_DESCRIPTIONS = {
@@ -29,7 +30,7 @@ ERROR_DESCRIPTIONS = {
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable error code, e.g. VALIDATION_FAILED.")
     message = serializers.CharField()
-    details = serializers.DictField(required=False, help_text="Structured details, per code.")
+    details = serializers.DictField(help_text="Structured details, per code; {} when none.")
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
@@ -159,11 +160,8 @@ class ProjectAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction == "response" and "429" not in responses and self.view.get_throttles():
-            envelope = (
-                ContentErrorEnvelopeSerializer
-                if self.path.startswith("/v1/")
-                else ErrorEnvelopeSerializer
-            )
+            family = family_for(self.path)
+            envelope = (family and family.error_serializer) or ErrorEnvelopeSerializer
             rate_limited = OpenApiResponse(envelope, description=ERROR_DESCRIPTIONS[429])
             responses["429"] = self._get_response_for_code(rate_limited, "429", None, direction)
         return responses

@@ -7,5 +7,14 @@ class PublishingConfig(AppConfig):
     verbose_name = "Publishing: organizations, prompts and templates"
 
     def ready(self) -> None:
-        # Registers the drf-spectacular extension for API-key authentication.
-        import config.schema  # noqa: F401
+        # Importing config.schema registers the drf-spectacular extension for API-key auth.
+        from config.families import register_family, success_false_envelope
+        from config.schema import ErrorEnvelopeSerializer
+
+        # The /api/ family (auth, organizations, items; marketplace shares it): errors answer
+        # {"success": false, "error": {"code", "message", "details"}}.
+        register_family(
+            "/api/",
+            wrap_error=success_false_envelope,
+            error_serializer=ErrorEnvelopeSerializer,
+        )

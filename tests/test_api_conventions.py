@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
+from config.exceptions import exception_handler
+from config.families import family_for, register_family
+from config.renderers import JSONRenderer
+from contenttypes_app.errors import ContentTypeInvalidStatusError
 from publishing.models import Organization, User
 from tests.conftest import bearer_client, error_of
 
@@ -122,7 +128,11 @@ def test_unknown_api_route_is_a_json_404(anon):
     v1 = anon.get("/v1/nothing-here")
     assert v1.status_code == 404
     assert v1.json() == {
-        "error": {"code": "NOT_FOUND", "message": "No route matches GET /v1/nothing-here."}
+        "error": {
+            "code": "NOT_FOUND",
+            "message": "No route matches GET /v1/nothing-here.",
+            "details": {},
+        }
     }
 
 
@@ -186,3 +196,96 @@ def test_max_length_counts_the_characters_sent_before_trimming(anon):
     }
     error = assert_validation_failed(anon.post(REGISTER, body, format="json"))
     assert "fullName" in error["details"]["fields"]
+
+
+# --- every API path answers JSON in its family's envelope, in DEBUG too (issue 14, 4.3) --------
+NOT_ROUTES = [
+    ("GET", "/api/nope"),
+    ("GET", "/api/prompts/"),  # trailing slash
+    ("POST", "/api/nope"),  # no CSRF page either
+    ("GET", "/api/organizations/not-a-uuid/members"),
+    ("GET", "/v1/nothing-here/"),
+    ("GET", "/v1/organizations/not-a-uuid/projects"),
+]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(("method", "path"), NOT_ROUTES)
+def test_unknown_api_paths_answer_a_json_404_in_debug_and_production(
+    anon, settings, debug, method, path
+):
+    settings.DEBUG = debug
+    response = anon.generic(method, path)
+    assert response.status_code == 404, response.content[:200]
+    assert response["Content-Type"] == "application/json"
+    error = error_of(response)
+    assert error == {
+        "code": "NOT_FOUND",
+        "message": f"No route matches {method} {path}.",
+        "details": {},
+    }
+    assert ("success" in response.json()) is path.startswith("/api/")
+
+
+def test_an_api_path_without_its_slash_is_not_redirected(anon):
+    assert anon.get("/api/auth").status_code == 404
+    assert anon.get("/admin").status_code == 301  # Django's pages keep APPEND_SLASH
+
+
+# --- one shape for every error, from the one handler (issue 14, 4.4) --------------------------
+def assert_rendered_by_the_handler(response) -> dict:
+    """The body is the API renderer's encoding (compact, as every DRF response) and carries
+    ``code``, ``message`` and ``details``."""
+    assert response["Content-Type"] == "application/json"
+    assert response.content == JSONRenderer().render(response.json())
+    error = error_of(response)
+    assert set(error) == {"code", "message", "details"}
+    return error
+
+
+def test_method_not_allowed_carries_empty_details(anon):
+    response = anon.get(REGISTER)
+    assert response.status_code == 405
+    assert assert_rendered_by_the_handler(response)["details"] == {}
+
+
+@pytest.mark.parametrize("path", [REGISTER, "/v1/organizations/%s/projects" % ("0" * 32)])
+def test_oversized_body_is_rendered_by_the_exception_handler(anon, path):
+    response = post_raw(anon, path, json.dumps({"email": "x" * (1024 * 1024 + 10)}))
+    assert response.status_code == 400
+    error = assert_rendered_by_the_handler(response)
+    assert error["code"] == "VALIDATION_FAILED"
+    assert error["details"] == {}
+
+
+def test_invalid_status_carries_empty_details():
+    response = exception_handler(ContentTypeInvalidStatusError("Cannot."), {"request": None})
+    assert response.status_code == 409
+    assert response.data["error"] == {"code": "INVALID_STATUS", "message": "Cannot.", "details": {}}
+
+
+# --- a family registers its envelope; config tests no app's prefix (issue 15, 4) --------------
+def test_config_exceptions_tests_no_url_prefix():
+    source = Path("config/exceptions.py").read_text()
+    assert not re.search(r"[\"']/(v1|api)/", source)
+
+
+def test_the_families_register_their_envelopes():
+    assert family_for("/v1/organizations").wrap_error({"code": "X"}) == {"error": {"code": "X"}}
+    api = family_for("/api/prompts").wrap_error({"code": "X"})
+    assert api == {"success": False, "error": {"code": "X"}}
+    assert family_for("/admin/") is None
+
+
+def test_a_registered_family_gets_its_envelope_from_the_handler(rf):
+    register_family("/v1/test-family/", wrap_error=lambda error: {"problem": error})
+    try:
+        request = rf.get("/v1/test-family/x")
+        response = exception_handler(ContentTypeInvalidStatusError("No."), {"request": request})
+        assert response.data == {
+            "problem": {"code": "INVALID_STATUS", "message": "No.", "details": {}}
+        }
+    finally:
+        from config import families
+
+        families._FAMILIES.pop("/v1/test-family/")
