@@ -289,3 +289,83 @@ def test_a_registered_family_gets_its_envelope_from_the_handler(rf):
         from config import families
 
         families._FAMILIES.pop("/v1/test-family/")
+
+
+# --- CORS (issue 14, 4.5) ---------------------------------------------------------------------
+ALLOWED_ORIGIN = "https://app.example.com"
+REFUSED_ORIGIN = "https://evil.example.net"
+
+
+def _http(live_server, method: str, path: str, headers: dict[str, str]):
+    """One real HTTP request to the live server (a browser's preflight, not the test client)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def preflight(origin: str) -> dict[str, str]:
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization, x-organization-id",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_preflight_is_answered_before_authentication(live_server, settings):
+    settings.CORS_ALLOWED_ORIGINS = [ALLOWED_ORIGIN]
+    status, headers, body = _http(
+        live_server, "OPTIONS", "/api/marketplace", preflight(ALLOWED_ORIGIN)
+    )
+    assert status == 200, body  # not 401: no credentials are sent with a preflight
+    assert headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert "GET" in headers["access-control-allow-methods"]
+    allowed = headers["access-control-allow-headers"]
+    assert "authorization" in allowed
+    assert "x-organization-id" in allowed
+
+    status, headers, _ = _http(
+        live_server, "OPTIONS", "/api/marketplace", preflight(REFUSED_ORIGIN)
+    )
+    assert status == 200
+    assert not any(name.startswith("access-control-") for name in headers)
+
+
+def test_responses_to_an_allowed_origin_carry_cors_headers(anon, settings):
+    settings.CORS_ALLOWED_ORIGINS = [ALLOWED_ORIGIN]
+    response = anon.get("/api/health", HTTP_ORIGIN=ALLOWED_ORIGIN)
+    assert response["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert "X-Request-ID" in response["Access-Control-Expose-Headers"]
+    unauthorized = anon.get("/api/marketplace", HTTP_ORIGIN=ALLOWED_ORIGIN)
+    assert unauthorized.status_code == 401
+    assert unauthorized["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN  # errors readable too
+    refused = anon.get("/api/health", HTTP_ORIGIN=REFUSED_ORIGIN)
+    assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_cors_is_off_by_default(anon):
+    from django.conf import settings
+
+    assert settings.CORS_ALLOWED_ORIGINS == []
+    response = anon.options(
+        "/api/marketplace",
+        HTTP_ORIGIN=ALLOWED_ORIGIN,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+    assert not [h for h in response.headers if h.lower().startswith("access-control-")]
+
+
+def test_options_answers_allow_instead_of_405(anon):
+    response = anon.options("/api/health")
+    assert response.status_code == 200
+    assert "OPTIONS" in response["Allow"]
+    assert "GET" in response["Allow"]
+    assert response.content == b""
