@@ -108,6 +108,7 @@ PAGE_PARAMETERS = [
     ),
 ]
 OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"
+NOT_BLANK_PATTERN = r"\S"  # at least one character that is not whitespace
 # Path parameters of the /api/ family that hold 24-hex ObjectIds (prompts, templates, listings,
 # acquisitions); organizations, members and API keys use UUID and integer converters.
 OBJECT_ID_PATH_PARAMETERS = {"id", "listing_id", "acquisition_id"}
@@ -148,6 +149,21 @@ class ProjectAutoSchema(AutoSchema):
             finally:
                 self.method = "PATCH"
         return super()._get_request_for_media_type(serializer, direction)
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF trims a CharField before its blank check: "   " is refused as blank, which
+        # minLength alone does not say. Fields with a pattern of their own already exclude it.
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         from config.serializers import StrictSerializer

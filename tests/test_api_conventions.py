@@ -369,3 +369,58 @@ def test_options_answers_allow_instead_of_405(anon):
     assert "OPTIONS" in response["Allow"]
     assert "GET" in response["Allow"]
     assert response.content == b""
+
+
+# --- the schema allows what the server accepts, and no more (issue 14, 4.15) -----------------
+def _request_schemas() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return schema["components"]["schemas"]
+
+
+def test_render_accepts_null_variable_values_as_the_schema_says(owner, org):
+    client = bearer_client(owner)
+    created = client.post("/api/prompts", {"name": "Greet", "body": "Hi {{name}}!{{x}}"})
+    assert created.status_code == 201, created.content
+    item_id = created.json()["data"]["id"]
+    response = client.post(
+        f"/api/prompts/{item_id}/render", {"variables": {"name": None, "x": {"y": None}}}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["data"] == {"text": 'Hi !{"y": null}', "missing": []}
+    values = _request_schemas()["RenderInputRequest"]["properties"]["variables"]
+    assert values["additionalProperties"].get("nullable") is True
+
+
+@pytest.mark.parametrize(
+    ("component", "path"),
+    [
+        ("PromptWriteRequest", "/api/prompts"),
+        ("TemplateWriteRequest", "/api/templates"),
+        ("OrganizationCreateInputRequest", "/api/organizations"),
+    ],
+)
+def test_a_blank_name_is_refused_and_the_schema_says_so(owner, org, component, path):
+    body = {
+        "PromptWriteRequest": {"name": "   ", "body": "x"},
+        "TemplateWriteRequest": {"name": "   ", "body": "x", "type": "email"},
+        "OrganizationCreateInputRequest": {"name": "   "},
+    }[component]
+    response = bearer_client(owner).post(path, body)
+    assert_validation_failed(response)
+    assert "name" in response.json()["error"]["details"]["fields"]
+    pattern = _request_schemas()[component]["properties"]["name"]["pattern"]
+    assert re.search(pattern, "   ") is None
+    assert re.search(pattern, "") is None
+    assert re.search(pattern, " Greet ")
+
+
+def test_every_trimmed_required_text_field_documents_that_blank_is_refused():
+    """Request strings DRF trims and refuses blank carry a non-blank pattern; bodies are not
+    trimmed and stay free."""
+    schemas = _request_schemas()
+    assert schemas["ProjectCreateInputRequest"]["properties"]["name"]["pattern"] == r"\S"
+    assert schemas["ListingMetadataInputRequest"]["properties"]["name"]["pattern"] == r"\S"
+    assert "pattern" not in schemas["PromptWriteRequest"]["properties"]["body"]
+    assert "pattern" not in schemas["PromptWriteRequest"]["properties"]["description"]
