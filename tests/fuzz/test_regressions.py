@@ -223,3 +223,10 @@ def test_rendering_a_lone_surrogate_variable_is_a_400(world):
         "POST", path, body, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("ordering", [",", "name,", ",-updatedAt"])
+def test_an_empty_ordering_term_is_a_400_as_the_schema_says(owner, org, ordering):
+    response = bearer_client(owner).get(f"/api/prompts?ordering={ordering}")
+    assert response.status_code == 400
+    assert error_of(response)["details"]["fields"] == {"ordering": ["Empty ordering term."]}
