@@ -1,8 +1,14 @@
 """One exception handler for every API error.
 
 It turns domain errors, DRF's exceptions and Django's ``ValidationError``/``Http404``/
-``PermissionDenied`` into the two envelopes of DESIGN.md §5, always rolls back the transaction, and
-answers unexpected errors with a logged 500 that carries the request id and nothing else.
+``PermissionDenied`` into ``{"code", "message", "details"}`` (``details`` is ``{}`` when there are
+none), wrapped in the envelope of the request's API family (config/families.py; docs/api.md shows
+both), and answers unexpected errors with a logged 500 that carries the request id and nothing else.
+Errors raised outside DRF views (middleware, unknown routes, Django's 500 page) go through the same
+handler with ``error_response``, so every error body of the API has one shape and one encoder.
+
+Rolling back is not this handler's job: ``ATOMIC_REQUESTS`` is off, and each service's own
+``transaction.atomic`` has already rolled back when its exception reaches here.
 """
 
 from __future__ import annotations
@@ -13,26 +19,21 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from config.errors import DomainError
+from config.families import error_envelope
+from config.renderers import JSONRenderer
 
 logger = logging.getLogger("config.errors")
 
-CONTENT_API_PREFIX = "/v1/"
-
 
 def error_body(path: str, code: str, message: str, details: dict[str, Any] | None) -> dict:
-    """The error envelope for the API family that ``path`` belongs to."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details:
-        error["details"] = details
-    if path.startswith(CONTENT_API_PREFIX):
-        return {"error": error}
-    return {"success": False, "error": error}
+    """The error envelope of the API family that ``path`` belongs to (config/families.py)."""
+    return error_envelope(path, {"code": code, "message": message, "details": details or {}})
 
 
 def flatten_errors(errors: Any) -> dict[str, list[str]]:
@@ -132,6 +133,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
     path = request.path if request is not None else ""
     status, code, message, details, headers = classify(exc)
+    # A no-op with ATOMIC_REQUESTS off (the services' own atomic blocks roll back); it keeps a
+    # request-wide transaction correct should a deployment turn ATOMIC_REQUESTS on.
     set_rollback()
     response = Response(error_body(path, code, message, details), status=status, headers=headers)
     if request is not None and getattr(request, "request_id", None):
@@ -139,10 +142,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
-def json_error_response(request: HttpRequest, exc: Exception) -> JsonResponse:
-    """Render an error outside DRF (middleware, unknown routes) in the same envelope."""
-    status, code, message, details, headers = classify(exc)
-    response = JsonResponse(error_body(request.path, code, message, details), status=status)
-    for key, value in headers.items():
-        response[key] = value
-    return response
+def error_response(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Render ``exc`` outside DRF (middleware, unknown routes, Django's error pages) through
+    ``exception_handler`` and the API's JSON renderer, as a DRF view would have."""
+    response = exception_handler(exc, {"request": request})
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = JSONRenderer.media_type
+    response.renderer_context = {"request": request, "response": response}
+    return response.render()

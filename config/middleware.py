@@ -85,7 +85,7 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from config.exceptions import json_error_response
+        from config.exceptions import error_response
 
         limit = settings.MAX_REQUEST_BODY_BYTES
         try:
@@ -94,5 +94,5 @@ class BodySizeLimitMiddleware:
             length = 0
         if length > limit:
             error = ValidationFailedError(f"Request body exceeds the limit of {limit} bytes.")
-            return json_error_response(request, error)
+            return error_response(request, error)
         return self.get_response(request)

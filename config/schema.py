@@ -8,6 +8,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from config.families import family_for
 from config.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE
 
 ERROR_DESCRIPTIONS = {
@@ -27,7 +28,7 @@ ERROR_DESCRIPTIONS = {
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable error code, e.g. VALIDATION_FAILED.")
     message = serializers.CharField()
-    details = serializers.DictField(required=False, help_text="Structured details, per code.")
+    details = serializers.DictField(help_text="Structured details, per code; {} when none.")
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
@@ -105,6 +106,7 @@ PAGE_PARAMETERS = [
     ),
 ]
 OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"
+NOT_BLANK_PATTERN = r"\S"  # at least one character that is not whitespace
 # Path parameters of the /api/ family that hold 24-hex ObjectIds (prompts, templates, listings,
 # acquisitions, webhook endpoints and deliveries); organizations, members and API keys use UUID
 # and integer converters.
@@ -131,6 +133,21 @@ class ProjectAutoSchema(AutoSchema):
                 self.method = "PATCH"
         return super()._get_request_for_media_type(serializer, direction)
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF trims a CharField before its blank check: "   " is refused as blank, which
+        # minLength alone does not say. Fields with a pattern of their own already exclude it.
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
+
     def _map_basic_serializer(self, serializer, direction):
         from config.serializers import StrictSerializer
 
@@ -142,11 +159,8 @@ class ProjectAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction == "response" and "429" not in responses and self.view.get_throttles():
-            envelope = (
-                ContentErrorEnvelopeSerializer
-                if self.path.startswith("/v1/")
-                else ErrorEnvelopeSerializer
-            )
+            family = family_for(self.path)
+            envelope = (family and family.error_serializer) or ErrorEnvelopeSerializer
             rate_limited = OpenApiResponse(envelope, description=ERROR_DESCRIPTIONS[429])
             responses["429"] = self._get_response_for_code(rate_limited, "429", None, direction)
         return responses

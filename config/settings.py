@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from config.rates import parse_rate
@@ -62,6 +63,28 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 if TESTING:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "localhost", "127.0.0.1"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Browser origins allowed to call the API cross-origin (django-cors-headers), e.g.
+# "https://app.example.com". Empty: no Access-Control-* headers, browsers keep the same-origin rule.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/(api|v1)/"
+# Request headers a cross-origin client may send beyond the CORS defaults (Authorization,
+# Content-Type, ...), and response headers its scripts may read.
+CORS_ALLOW_HEADERS = (
+    *default_cors_headers,
+    "if-match",
+    "idempotency-key",
+    "x-organization-id",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Retry-After",
+    "X-Request-ID",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+]
+CORS_PREFLIGHT_MAX_AGE = 600
 
 # Product switches.
 ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", True)
@@ -80,6 +103,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "corsheaders",
     "publishing",
     "marketplace",
     "contenttypes_app",
@@ -89,6 +113,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Answers CORS preflights before anything authenticates, and adds Access-Control-* to every
+    # API response, errors included (the body-size refusal too), so browsers can read them.
+    "corsheaders.middleware.CorsMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -201,9 +228,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["config.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
-    # No OPTIONS self-description: the OpenAPI schema documents the API, and DRF's metadata needs
-    # a serializer_class our viewsets do not have (it answered 500). OPTIONS answers 405.
-    "DEFAULT_METADATA_CLASS": None,
+    # No OPTIONS self-description: the OpenAPI schema documents the API. OPTIONS answers 200
+    # with Allow and no body (config/metadata.py); CORS preflights never reach DRF.
+    "DEFAULT_METADATA_CLASS": "config.metadata.AllowOnlyMetadata",
     "DEFAULT_PAGINATION_CLASS": "config.pagination.EnvelopePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.ProjectAutoSchema",

@@ -1,10 +1,13 @@
 """Root URLs: the admin, the ``/api/`` family, the ``/v1/`` content API and the API docs."""
 
+import re
+
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import views
+from config.families import families
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,6 +18,11 @@ urlpatterns = [
     path("api/", include("marketplace.urls")),
     path("api/", include("webhooks.urls")),
     path("v1/", include("contenttypes_app.urls")),
+    # After every API route: the rest of each registered family's prefix answers a JSON 404.
+    *(
+        re_path(rf"^{re.escape(family.prefix.lstrip('/'))}", views.api_not_found)
+        for family in families()
+    ),
     path("", views.index, name="index"),
 ]
 

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django_filters.fields import IsoDateTimeField
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from publishing.models import Prompt, Template, TemplateType
@@ -43,6 +43,20 @@ class UserIdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class NonEmptyTermsCSVField(BaseCSVField):
+    """Comma-separated terms, none of them empty: ``?ordering=,`` or ``name,`` is a 400, as the
+    schema (each term one of the choices) says, not an unordered list."""
+
+    def clean(self, value):
+        if value and any(term in ("", None) for term in value):
+            raise ValidationError("Empty ordering term.", code="invalid")
+        return super().clean(value)
+
+
+class StrictOrderingFilter(django_filters.OrderingFilter):
+    base_field_class = NonEmptyTermsCSVField
+
+
 class PromptFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", max_length=200, help_text="Search name/description."
@@ -53,7 +67,7 @@ class PromptFilter(django_filters.FilterSet):
     updatedSince = UTCDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = StrictOrderingFilter(
         fields=(("name", "name"), ("updated_at", "updatedAt"), ("created_at", "createdAt")),
         help_text="name, updatedAt or createdAt; prefix '-' for descending (default -updatedAt).",
     )

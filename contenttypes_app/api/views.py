@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from config.errors import ValidationFailedError
 from config.pagination import ContentPagination, paginated
+from config.query_params import StrictQueryParamsMixin
 from config.schema import PAGE_PARAMETERS, PaginationSerializer, content_errors
 from contenttypes_app import selectors, services
 from contenttypes_app.api import serializers as s
@@ -82,7 +83,7 @@ def _if_match(request: Request) -> str | None:
 
 
 # --- projects ----------------------------------------------------------------------------------
-class ProjectListView(APIView):
+class ProjectListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=PROJECTS,
         operation_id="content_projects_list",
@@ -161,7 +162,7 @@ class ProjectDetailView(APIView):
 
 
 # --- components --------------------------------------------------------------------------------
-class ComponentListView(APIView):
+class ComponentListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=COMPONENTS,
         operation_id="content_components_list",
@@ -248,7 +249,7 @@ class ComponentDetailView(APIView):
 
 
 # --- packages ----------------------------------------------------------------------------------
-class PackageListView(APIView):
+class PackageListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=PACKAGES,
         operation_id="content_packages_list",
@@ -302,7 +303,7 @@ class PackageDetailView(APIView):
 
 
 # --- content types -----------------------------------------------------------------------------
-class ContentTypeListView(APIView):
+class ContentTypeListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=CONTENT_TYPES,
         operation_id="content_types_list",
@@ -639,7 +640,7 @@ class ContentTypeRollbackView(APIView):
         return _content_type(definition)
 
 
-class ContentTypeVersionListView(APIView):
+class ContentTypeVersionListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=CONTENT_TYPES,
         operation_id="content_types_versions_list",

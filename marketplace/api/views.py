@@ -15,6 +15,7 @@ from config.pagination import (
     paginated,
     parse_positive_int,
 )
+from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from marketplace import selectors, services
@@ -110,7 +111,7 @@ class UnpublishItemView(APIView):
         return ok({"unpublished": s.UnpublishedEntrySerializer(listings, many=True).data})
 
 
-class MyPublishedView(APIView):
+class MyPublishedView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="The listings my organization published, in every status",
@@ -186,7 +187,7 @@ SORTS = ("newest", "popular", "name", "relevance")
 FILTERS = ("all", "organization", "marketplace")
 
 
-class BrowseView(APIView):
+class BrowseView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="Browse and search the listings visible to you",
@@ -300,7 +301,7 @@ class ReportView(APIView):
         return ok(s.ReportOutputSerializer(report).data, status=201 if created else 200)
 
 
-class AcquiredListView(APIView):
+class AcquiredListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="My organization's acquisitions, each with the item it resolves to",

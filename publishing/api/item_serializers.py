@@ -124,8 +124,12 @@ class TemplateRestoreOutputSerializer(serializers.Serializer):
 
 
 class RenderInputSerializer(StrictSerializer):
+    # Any JSON value, null included: null renders as empty text, at the top level as nested.
     variables = serializers.DictField(
-        child=serializers.JSONField(), required=False, default=dict, allow_empty=True
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        default=dict,
+        allow_empty=True,
     )
     strict = StrictBooleanField(required=False, default=False)
 

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 
 from config.errors import ValidationFailedError
 from config.pagination import EnvelopePagination, parse_positive_int
+from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
-from config.schema import enveloped, errors, paged
+from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from publishing import selectors, services
 from publishing.api import item_serializers as s
 from publishing.filters import PromptFilter, TemplateFilter
@@ -40,7 +41,7 @@ def _version_number(raw: str) -> int:
 
 # Shared implementation; subclasses bind the kind, model, filters and serializers. (A comment:
 # drf-spectacular would publish a docstring as the description of every prompt/template operation.)
-class ItemViewSet(viewsets.GenericViewSet):
+class ItemViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     kind: str
     model: type
     output_serializer: type
@@ -194,6 +195,7 @@ def _schema(kind: str, out, write, version, checkpoint, restore):
                 tags=tag,
                 summary="List versions, newest first",
                 operation_id=f"{kind}s_versions_list",
+                parameters=PAGE_PARAMETERS,
                 responses={200: paged(version), **errors(400, 401, 404)},
             ),
             extend_schema(

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
 from config.pagination import paginated
+from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from publishing import selectors, services
@@ -178,7 +179,7 @@ def _validated(serializer_class, request: Request, **kwargs) -> dict:
 
 
 # --- organizations -----------------------------------------------------------------------------
-class OrganizationListView(APIView):
+class OrganizationListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=ORG_TAG,
         summary="List my organizations",
@@ -244,7 +245,7 @@ class OrganizationDetailView(APIView):
         return ok(s.OrganizationOutputSerializer(organization).data)
 
 
-class MemberListView(APIView):
+class MemberListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=ORG_TAG,
         summary="List members",
@@ -297,7 +298,7 @@ class MemberDetailView(APIView):
         return Response(status=204)
 
 
-class APIKeyListView(APIView):
+class APIKeyListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=ORG_TAG,
         summary="List API keys (never their secrets)",

@@ -138,10 +138,12 @@ def test_publishing_a_deleted_type_answers_the_reference_error(world, owner):
     drive(world, "deleted")
     response = bearer_client(owner).post(world.ct_url(suffix="/publish"))
     assert response.status_code == 409
+    # The reference's body, plus the empty ``details`` every error of both families carries.
     assert response.json() == {
         "error": {
             "code": "INVALID_STATUS",
             "message": "Cannot publish content type with status: deleted",
+            "details": {},
         }
     }
     assert not ContentTypeVersion.objects.exists()

@@ -13,10 +13,11 @@ pytestmark = pytest.mark.django_db
     "path",
     ["/api/prompts/0/render", "/api/templates/0/versions", "/api/marketplace/publish"],
 )
-def test_options_is_a_405_envelope_not_a_500(owner, path):
+def test_options_answers_allow_not_a_500(owner, path):
     response = bearer_client(owner).options(path)
-    assert response.status_code == 405
-    assert error_of(response)["code"] == "METHOD_NOT_ALLOWED"
+    assert response.status_code == 200  # was a 405 whose Allow listed OPTIONS (issue 14, 4.5)
+    assert "OPTIONS" in response["Allow"]
+    assert response.content == b""
 
 
 def _schema() -> dict:
@@ -222,3 +223,10 @@ def test_rendering_a_lone_surrogate_variable_is_a_400(world):
         "POST", path, body, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("ordering", [",", "name,", ",-updatedAt"])
+def test_an_empty_ordering_term_is_a_400_as_the_schema_says(owner, org, ordering):
+    response = bearer_client(owner).get(f"/api/prompts?ordering={ordering}")
+    assert response.status_code == 400
+    assert error_of(response)["details"]["fields"] == {"ordering": ["Empty ordering term."]}

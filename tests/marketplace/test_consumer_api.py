@@ -75,7 +75,11 @@ def test_visibility_matrix(scope, status, who, visible, request, editor, publish
     own_org = who != "stranger"
     assert detail.status_code == (200 if visible or own_org else 404)
     if detail.status_code == 404:
-        assert error_of(detail) == {"code": "NOT_FOUND", "message": "Listing not found."}
+        assert error_of(detail) == {
+            "code": "NOT_FOUND",
+            "message": "Listing not found.",
+            "details": {},
+        }
 
 
 def test_browse_filters_and_item(editor, stranger, publish):

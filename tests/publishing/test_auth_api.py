@@ -80,7 +80,11 @@ def test_login_returns_tokens_and_organizations(anon, owner, org):
 def test_login_failures_answer_the_same(anon, owner, email, password):
     response = anon.post(LOGIN, {"email": email, "password": password}, format="json")
     assert response.status_code == 401
-    assert error_of(response) == {"code": "UNAUTHORIZED", "message": "Invalid email or password."}
+    assert error_of(response) == {
+        "code": "UNAUTHORIZED",
+        "message": "Invalid email or password.",
+        "details": {},
+    }
 
 
 def test_refresh_rotates_and_blacklists_the_old_token(anon, owner):

@@ -62,6 +62,7 @@ def test_each_rotated_refresh_token_works_exactly_once(anon, owner):
         assert error_of(reused) == {
             "code": "UNAUTHORIZED",
             "message": "Refresh token is invalid, expired or already used.",
+            "details": {},
         }
     assert bearer_client(token=third.json()["data"]["access"]).get(ME).status_code == 200
 

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.r
 UNAVAILABLE = {
     "code": "SERVICE_UNAVAILABLE",
     "message": "The service is temporarily unavailable. Retry shortly.",
+    "details": {},
 }
 
 

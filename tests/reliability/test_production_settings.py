@@ -82,7 +82,7 @@ LEAKS = (SECRET, "Traceback", "SELECT", "table_that_does_not_exist", 'File "', "
 def assert_opaque_500(response, family: str = "api") -> None:
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
-    error = {"code": "INTERNAL_ERROR", "message": "An unexpected error occurred."}
+    error = {"code": "INTERNAL_ERROR", "message": "An unexpected error occurred.", "details": {}}
     expected = {"error": error} if family == "v1" else {"success": False, "error": error}
     assert response.json() == expected
     assert response["X-Request-ID"]

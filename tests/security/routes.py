@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from config.views import api_not_found
+
 API_PREFIXES = ("/api/", "/v1/")
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 _IGNORED_METHODS = {"options", "head", "trace"}
@@ -49,6 +51,8 @@ def api_operations() -> list[tuple[str, str]]:
     """Every (METHOD, path template) under ``/api/`` and ``/v1/``."""
     operations = []
     for route, pattern in _walk(get_resolver().url_patterns):
+        if pattern.callback is api_not_found:
+            continue  # each family's catch-all JSON 404, not an operation
         path = template(route)
         if path.startswith(API_PREFIXES):
             operations.extend((method, path) for method in view_methods(pattern))
