@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from config.errors import ValidationFailedError
 from config.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginated, parse_positive_int
+from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from publishing.tenancy import actor_from_request
@@ -45,7 +46,7 @@ def _endpoint(request: Request, webhook_id: str):
     return actor, endpoint
 
 
-class WebhookListView(APIView):
+class WebhookListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="List the organization's webhook endpoints (admin or owner; never the secrets)",
@@ -154,7 +155,7 @@ class WebhookTestView(APIView):
         return ok({"eventId": event.pk}, status=202)
 
 
-class WebhookDeliveryListView(APIView):
+class WebhookDeliveryListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="The endpoint's deliveries, newest first, each with its attempts",
@@ -215,7 +216,7 @@ def decode_event_cursor(cursor: str) -> tuple[dt.datetime, str]:
     return when, event_id
 
 
-class EventListView(APIView):
+class EventListView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         tags=EVENT_TAGS,
         summary="The organization's events, newest first (kept 30 days), for clients that poll",
