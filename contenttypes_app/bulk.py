@@ -27,14 +27,15 @@ from contenttypes_app.models import (
     PackageComponent,
     Project,
 )
-from contenttypes_app.services import (
-    PUBLISH_UPDATE_FIELDS,
-    Status,
-    _draft_package_error,
-    _generate_schema,
-    _missing_package_error,
-    _require_publisher,
+from contenttypes_app.services.assembly import (
     captured_from_rows,
+    draft_package_error,
+    generate_schema,
+    missing_package_error,
+)
+from contenttypes_app.services.content_types import Status, require_publisher
+from contenttypes_app.services.publish import (
+    PUBLISH_UPDATE_FIELDS,
     next_version,
     notify_published,
 )
@@ -99,18 +100,18 @@ def content_type_publish_batch(
             result.unchanged += 1
             continue
         try:
-            _require_publisher(actor, definition, "publish this content type")
+            require_publisher(actor, definition, "publish this content type")
             if definition.status == Status.DELETED:
                 raise ContentTypeInvalidStatusError(
                     f"Cannot publish content type with status: {definition.status}"
                 )
             if definition.package_version == semver.DRAFT:
-                raise _draft_package_error(definition.package_version)
+                raise draft_package_error(definition.package_version)
             if definition.package_version not in package_rows:
-                raise _missing_package_error(definition.package_version)
+                raise missing_package_error(definition.package_version)
             package_id, rows = package_rows[definition.package_version]
             captured = captured_from_rows(definition, rows)
-            definition.schema = _generate_schema(definition, captured, package_id)
+            definition.schema = generate_schema(definition, captured, package_id)
         except DomainError as exc:
             result.failures.append(ItemFailure(str(definition.pk), exc.code, exc.message))
             continue

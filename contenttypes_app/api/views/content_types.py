@@ -1,18 +1,14 @@
-"""Thin views of the ``/v1/`` content API: resolve the actor, validate input, call a service or a
-selector, shape the output. Single objects are returned bare, lists as ``{data, pagination}``,
-errors as ``{"error": {...}}`` (``config.exceptions``)."""
+"""Views of content types: CRUD, the status actions, versions."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,285 +16,22 @@ from rest_framework.views import APIView
 
 from config.errors import ValidationFailedError
 from config.pagination import ContentPagination, paginated
-from config.schema import PAGE_PARAMETERS, PaginationSerializer, content_errors
+from config.schema import PAGE_PARAMETERS, content_errors
 from contenttypes_app import selectors, services
 from contenttypes_app.api import serializers as s
+from contenttypes_app.api.views.common import (
+    CONTENT_TYPE_PARAMETERS,
+    CONTENT_TYPES,
+    ETAG,
+    IF_MATCH,
+    content_page,
+    content_type_response,
+    if_match,
+    validated,
+    validated_query,
+)
 from contenttypes_app.models import ContentTypeDefinition
 from publishing.tenancy import actor_from_request
-
-PROJECTS = ["content: projects"]
-COMPONENTS = ["content: components"]
-PACKAGES = ["content: packages"]
-CONTENT_TYPES = ["content: content types"]
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="The `ETag` you last read; a stale value answers 412 PRECONDITION_FAILED.",
-)
-ETAG = OpenApiParameter(
-    "ETag",
-    str,
-    OpenApiParameter.HEADER,
-    response=[200, 201],
-    description="Current version of the content type's representation, for `If-Match`.",
-)
-CONTENT_TYPE_PARAMETERS = [IF_MATCH, ETAG]
-
-
-def content_page(serializer_class: Any, name: str) -> Any:
-    """OpenAPI shape of a ``/v1/`` list: ``{"data": [...], "pagination": {...}}``."""
-    return inline_serializer(
-        name=name,
-        fields={"data": serializer_class(many=True), "pagination": PaginationSerializer()},
-    )
-
-
-def _validated(serializer_class: Any, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _query(serializer_class: Any, request: Request) -> dict[str, Any]:
-    params = {key: request.query_params.get(key) for key in serializer_class().fields}
-    serializer = serializer_class(data={k: v for k, v in params.items() if v not in (None, "")})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _content_type(definition: ContentTypeDefinition, status: int = 200) -> Response:
-    return Response(
-        s.ContentTypeOutputSerializer(definition).data,
-        status=status,
-        headers={"ETag": definition.etag},
-    )
-
-
-def _if_match(request: Request) -> str | None:
-    return request.headers.get("If-Match")
-
-
-# --- projects ----------------------------------------------------------------------------------
-class ProjectListView(APIView):
-    @extend_schema(
-        tags=PROJECTS,
-        operation_id="content_projects_list",
-        summary="List the organization's projects",
-        parameters=[
-            *PAGE_PARAMETERS,
-            OpenApiParameter("search", str, description="Substring of the name or slug."),
-        ],
-        responses={
-            200: content_page(s.ProjectOutputSerializer, "ProjectPage"),
-            **content_errors(400, 401, 404),
-        },
-    )
-    def get(self, request: Request, organization_id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        search = (request.query_params.get("search") or "").strip()[:200] or None
-        if search is not None and "\x00" in search:
-            raise ValidationFailedError.for_fields({"search": "Null characters are not allowed."})
-        queryset = selectors.project_list(actor=actor, search=search)
-        return paginated(request, queryset, s.ProjectOutputSerializer, ContentPagination)
-
-    @extend_schema(
-        tags=PROJECTS,
-        operation_id="content_projects_create",
-        summary="Create a project (editor or higher)",
-        request=s.ProjectCreateInputSerializer,
-        responses={201: s.ProjectOutputSerializer, **content_errors(400, 401, 403, 404, 409)},
-    )
-    def post(self, request: Request, organization_id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        data = _validated(s.ProjectCreateInputSerializer, request)
-        project = services.project_create(
-            actor=actor,
-            name=data["name"],
-            slug=data.get("slug"),
-            description=data.get("description", ""),
-        )
-        return Response(s.ProjectOutputSerializer(project).data, status=201)
-
-
-class ProjectDetailView(APIView):
-    @extend_schema(
-        tags=PROJECTS,
-        operation_id="content_projects_retrieve",
-        summary="Get a project",
-        responses={200: s.ProjectOutputSerializer, **content_errors(401, 404)},
-    )
-    def get(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        project = selectors.project_get(actor=actor, project_id=project_id)
-        return Response(s.ProjectOutputSerializer(project).data)
-
-    @extend_schema(
-        tags=PROJECTS,
-        operation_id="content_projects_update",
-        summary="Update a project's name, slug or description (partial; editor or higher)",
-        request=s.ProjectUpdateInputSerializer,
-        responses={200: s.ProjectOutputSerializer, **content_errors(400, 401, 403, 404, 409)},
-    )
-    def put(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        data = _validated(s.ProjectUpdateInputSerializer, request)
-        project = services.project_update(actor=actor, project_id=project_id, **data)
-        return Response(s.ProjectOutputSerializer(project).data)
-
-    @extend_schema(
-        tags=PROJECTS,
-        operation_id="content_projects_delete",
-        summary="Delete an empty project (admin or owner); 409 PROJECT_NOT_EMPTY otherwise",
-        responses={200: s.DeletedOutputSerializer, **content_errors(401, 403, 404, 409)},
-    )
-    def delete(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        deleted = services.project_delete(actor=actor, project_id=project_id)
-        return Response({"message": "Project deleted.", "id": str(deleted)})
-
-
-# --- components --------------------------------------------------------------------------------
-class ComponentListView(APIView):
-    @extend_schema(
-        tags=COMPONENTS,
-        operation_id="content_components_list",
-        summary="List components (deleted ones only with status=deleted)",
-        parameters=[
-            *PAGE_PARAMETERS,
-            OpenApiParameter("type", str, enum=["view", "layout"]),
-            OpenApiParameter("status", str, enum=["draft", "modified", "published", "deleted"]),
-            OpenApiParameter("search", str, description="Substring of the name or description."),
-        ],
-        responses={
-            200: content_page(s.ComponentOutputSerializer, "ComponentPage"),
-            **content_errors(400, 401, 404),
-        },
-    )
-    def get(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        filters = _query(s.ComponentListQuerySerializer, request)
-        queryset = selectors.component_list(actor=actor, project_id=project_id, **filters)
-        return paginated(request, queryset, s.ComponentOutputSerializer, ContentPagination)
-
-    @extend_schema(
-        tags=COMPONENTS,
-        operation_id="content_components_create",
-        summary="Create a component (draft, no version until a package captures it)",
-        request=s.ComponentCreateInputSerializer,
-        responses={201: s.ComponentOutputSerializer, **content_errors(400, 401, 403, 404, 409)},
-    )
-    def post(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        data = _validated(s.ComponentCreateInputSerializer, request)
-        component = services.component_create(
-            actor=actor,
-            project_id=project_id,
-            name=data["name"],
-            type=data["type"],
-            schema=data.get("schema", {"type": "object", "properties": {}}),
-            description=data.get("description", ""),
-        )
-        return Response(s.ComponentOutputSerializer(component).data, status=201)
-
-
-class ComponentDetailView(APIView):
-    @extend_schema(
-        tags=COMPONENTS,
-        operation_id="content_components_retrieve",
-        summary="Get a component",
-        responses={200: s.ComponentOutputSerializer, **content_errors(401, 404)},
-    )
-    def get(self, request: Request, organization_id, project_id, component_id) -> Response:
-        actor = actor_from_request(request, organization_id)
-        component = selectors.component_get(
-            actor=actor, project_id=project_id, component_id=component_id
-        )
-        return Response(s.ComponentOutputSerializer(component).data)
-
-    @extend_schema(
-        tags=COMPONENTS,
-        operation_id="content_components_update",
-        summary="Update a component (partial); a published one becomes modified",
-        request=s.ComponentUpdateInputSerializer,
-        responses={200: s.ComponentOutputSerializer, **content_errors(400, 401, 403, 404, 409)},
-    )
-    def put(self, request: Request, organization_id, project_id, component_id) -> Response:
-        actor = actor_from_request(request, organization_id)
-        data = _validated(s.ComponentUpdateInputSerializer, request)
-        component = services.component_update(
-            actor=actor, project_id=project_id, component_id=component_id, changes=data
-        )
-        return Response(s.ComponentOutputSerializer(component).data)
-
-    @extend_schema(
-        tags=COMPONENTS,
-        operation_id="content_components_delete",
-        summary="Delete a component; 409 COMPONENT_IN_USE while a package or content type uses it",
-        responses={200: s.DeletedOutputSerializer, **content_errors(401, 403, 404, 409)},
-    )
-    def delete(self, request: Request, organization_id, project_id, component_id) -> Response:
-        actor = actor_from_request(request, organization_id)
-        component = services.component_delete(
-            actor=actor, project_id=project_id, component_id=component_id
-        )
-        return Response({"message": "Component deleted.", "id": str(component.pk)})
-
-
-# --- packages ----------------------------------------------------------------------------------
-class PackageListView(APIView):
-    @extend_schema(
-        tags=PACKAGES,
-        operation_id="content_packages_list",
-        summary="List packages, newest first",
-        parameters=PAGE_PARAMETERS,
-        responses={
-            200: content_page(s.PackageSummaryOutputSerializer, "PackagePage"),
-            **content_errors(400, 401, 404),
-        },
-    )
-    def get(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        queryset = selectors.package_list(actor=actor, project_id=project_id)
-        return paginated(request, queryset, s.PackageSummaryOutputSerializer, ContentPagination)
-
-    @extend_schema(
-        tags=PACKAGES,
-        operation_id="content_packages_create",
-        summary="Snapshot the live components as a new semver package",
-        description=(
-            "Draft components get version 1 and modified ones version + 1; all become published. "
-            "`version` must be a semantic version greater than the latest package's "
-            "(400 INVALID_VERSION) and new (409 VERSION_EXISTS)."
-        ),
-        request=s.PackageCreateInputSerializer,
-        responses={201: s.PackageOutputSerializer, **content_errors(400, 401, 403, 404, 409)},
-    )
-    def post(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
-        actor = actor_from_request(request, organization_id)
-        data = _validated(s.PackageCreateInputSerializer, request)
-        package = services.package_create(
-            actor=actor,
-            project_id=project_id,
-            version=data["version"],
-            metadata=data.get("metadata"),
-        )
-        return Response(s.PackageOutputSerializer(package).data, status=201)
-
-
-class PackageDetailView(APIView):
-    @extend_schema(
-        tags=PACKAGES,
-        operation_id="content_packages_retrieve",
-        summary='Get a package by version ("draft": the live components)',
-        responses={200: s.PackageOutputSerializer, **content_errors(401, 404)},
-    )
-    def get(self, request: Request, organization_id, project_id, version: str) -> Response:
-        actor = actor_from_request(request, organization_id)
-        package = selectors.package_get(actor=actor, project_id=project_id, version=version)
-        return Response(s.PackageOutputSerializer(package).data)
 
 
 # --- content types -----------------------------------------------------------------------------
@@ -333,7 +66,7 @@ class ContentTypeListView(APIView):
     )
     def get(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
-        filters = _query(s.ContentTypeListQuerySerializer, request)
+        filters = validated_query(s.ContentTypeListQuerySerializer, request)
         tags = [
             tag.strip()
             for raw in request.query_params.getlist("tags")
@@ -369,7 +102,7 @@ class ContentTypeListView(APIView):
     )
     def post(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.ContentTypeCreateInputSerializer, request)
+        data = validated(s.ContentTypeCreateInputSerializer, request)
         metadata = data.get("metadata") or {}
         definition = services.content_type_create(
             actor=actor,
@@ -384,7 +117,7 @@ class ContentTypeListView(APIView):
             author=metadata.get("author"),
             tags=metadata.get("tags"),
         )
-        return _content_type(definition, status=201)
+        return content_type_response(definition, status=201)
 
 
 class ContentTypeDetailView(APIView):
@@ -400,7 +133,7 @@ class ContentTypeDetailView(APIView):
         definition = selectors.content_type_get(
             actor=actor, project_id=project_id, content_type_id=id
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
     @extend_schema(
         tags=CONTENT_TYPES,
@@ -422,15 +155,15 @@ class ContentTypeDetailView(APIView):
     )
     def put(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.ContentTypeUpdateInputSerializer, request)
+        data = validated(s.ContentTypeUpdateInputSerializer, request)
         definition = services.content_type_update(
             actor=actor,
             content_type_id=id,
             project_id=project_id,
             changes=s.content_type_changes(data),
-            if_match=_if_match(request),
+            if_match=if_match(request),
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
     @extend_schema(
         tags=CONTENT_TYPES,
@@ -442,7 +175,7 @@ class ContentTypeDetailView(APIView):
     def delete(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
         definition = services.content_type_delete(
-            actor=actor, content_type_id=id, project_id=project_id, if_match=_if_match(request)
+            actor=actor, content_type_id=id, project_id=project_id, if_match=if_match(request)
         )
         return Response({"message": "Content type deleted.", "id": str(definition.pk)})
 
@@ -474,9 +207,9 @@ class ContentTypePublishView(APIView):
     def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
         definition = services.content_type_publish(
-            content_type_id=id, actor=actor, project_id=project_id, if_match=_if_match(request)
+            content_type_id=id, actor=actor, project_id=project_id, if_match=if_match(request)
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
 
 class ContentTypeUnpublishView(APIView):
@@ -494,9 +227,9 @@ class ContentTypeUnpublishView(APIView):
     def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
         definition = services.content_type_unpublish(
-            content_type_id=id, actor=actor, project_id=project_id, if_match=_if_match(request)
+            content_type_id=id, actor=actor, project_id=project_id, if_match=if_match(request)
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
 
 class ContentTypeDiscardView(APIView):
@@ -519,9 +252,9 @@ class ContentTypeDiscardView(APIView):
     def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
         definition = services.content_type_discard(
-            content_type_id=id, actor=actor, project_id=project_id, if_match=_if_match(request)
+            content_type_id=id, actor=actor, project_id=project_id, if_match=if_match(request)
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
 
 STATUS_DESCRIPTION = (
@@ -548,9 +281,9 @@ class ContentTypeStatusView(APIView):
             actor=actor,
             status=body.get("status"),
             project_id=project_id,
-            if_match=_if_match(request),
+            if_match=if_match(request),
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
     @extend_schema(
         tags=CONTENT_TYPES,
@@ -603,15 +336,15 @@ class ContentTypePackageVersionView(APIView):
     )
     def put(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.PackageVersionInputSerializer, request)
+        data = validated(s.PackageVersionInputSerializer, request)
         definition = services.content_type_set_package_version(
             content_type_id=id,
             actor=actor,
             package_version=data["packageVersion"],
             project_id=project_id,
-            if_match=_if_match(request),
+            if_match=if_match(request),
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
 
 class ContentTypeRollbackView(APIView):
@@ -628,15 +361,15 @@ class ContentTypeRollbackView(APIView):
     )
     def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.RollbackInputSerializer, request)
+        data = validated(s.RollbackInputSerializer, request)
         definition = services.content_type_rollback(
             content_type_id=id,
             actor=actor,
             version=data["version"],
             project_id=project_id,
-            if_match=_if_match(request),
+            if_match=if_match(request),
         )
-        return _content_type(definition)
+        return content_type_response(definition)
 
 
 class ContentTypeVersionListView(APIView):

@@ -1,0 +1,75 @@
+"""What the content API's views share: OpenAPI tags and headers, input validation, the content
+type response with its ``ETag``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    inline_serializer,
+)
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.schema import PaginationSerializer
+from contenttypes_app.api import serializers as s
+from contenttypes_app.models import ContentTypeDefinition
+
+PROJECTS = ["content: projects"]
+COMPONENTS = ["content: components"]
+PACKAGES = ["content: packages"]
+CONTENT_TYPES = ["content: content types"]
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` you last read; a stale value answers 412 PRECONDITION_FAILED.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="Current version of the content type's representation, for `If-Match`.",
+)
+CONTENT_TYPE_PARAMETERS = [IF_MATCH, ETAG]
+
+
+def content_page(serializer_class: Any, name: str) -> Any:
+    """OpenAPI shape of a ``/v1/`` list: ``{"data": [...], "pagination": {...}}``."""
+    return inline_serializer(
+        name=name,
+        fields={"data": serializer_class(many=True), "pagination": PaginationSerializer()},
+    )
+
+
+def validated(serializer_class: Any, request: Request) -> dict[str, Any]:
+    """The request body validated by ``serializer_class`` (400 ``VALIDATION_FAILED`` if not)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def validated_query(serializer_class: Any, request: Request) -> dict[str, Any]:
+    """The query parameters that ``serializer_class`` declares, validated; empty means absent."""
+    params = {key: request.query_params.get(key) for key in serializer_class().fields}
+    serializer = serializer_class(data={k: v for k, v in params.items() if v not in (None, "")})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def content_type_response(definition: ContentTypeDefinition, status: int = 200) -> Response:
+    """A content type as the API answers it: the object, with its ``ETag`` header."""
+    return Response(
+        s.ContentTypeOutputSerializer(definition).data,
+        status=status,
+        headers={"ETag": definition.etag},
+    )
+
+
+def if_match(request: Request) -> str | None:
+    """The raw ``If-Match`` header, for the service to check under its row lock."""
+    return request.headers.get("If-Match")
