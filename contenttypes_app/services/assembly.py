@@ -26,21 +26,70 @@ INVALID_COMPONENTS_MESSAGE = (
 )
 
 
+# (project id, package version) → (package id, the package's rows of referenced components)
+PackageRows = dict[tuple[Any, str], tuple[Any, list[tuple]]]
+
+
+def released_package_rows(definitions: Iterable[ContentTypeDefinition]) -> PackageRows:
+    """The released packages the definitions name, each with its rows ``(id, name, type,
+    version, schema)`` of the components they reference (only layouts with their schema).
+
+    Two queries whatever the number of definitions and the size of their allow-lists (none when
+    no definition names a released package); a package that does not exist has no entry.
+    """
+    named = [d for d in definitions if d.package_version != semver.DRAFT]
+    if not named:
+        return {}
+    wanted = set().union(
+        *(al.referenced_ids(d.layout_component_id, d.component_ids_allow_list) for d in named)
+    )
+    packages = {
+        package_id: (project_id, version)
+        for package_id, project_id, version in Package.objects.filter(
+            project_id__in={d.project_id for d in named},
+            version__in={d.package_version for d in named},
+        ).values_list("pk", "project_id", "version")
+    }
+    rows: PackageRows = {key: (package_id, []) for package_id, key in packages.items()}
+    for package_id, *row in PackageComponent.objects.filter(
+        id_in(PackageComponent, "component_id", wanted), package_id__in=list(packages)
+    ).values_list(
+        "package_id", as_text("component_id"), "name", "type", "version", layout_schemas_only()
+    ):
+        rows[packages[package_id]][1].append(tuple(row))
+    return rows
+
+
+def publishable_schema(definition: ContentTypeDefinition, package_rows: PackageRows) -> RawSQL:
+    """Check the definition against its released package (from ``released_package_rows``) and
+    return its schema as an SQL expression to save; 422 on the first problem, in this order: the
+    package is ``draft``, missing, lacks a referenced component, the layout is not a layout, the
+    groups or slots are wrong."""
+    version = definition.package_version
+    if version == semver.DRAFT:
+        raise _draft_package_error(version)
+    found = package_rows.get((definition.project_id, version))
+    if found is None:
+        raise _missing_package_error(version)
+    package_id, rows = found
+    captured = captured_from_rows(definition, rows)
+    return generate_schema(definition, captured, package_id)
+
+
 def captured_components(
-    definition: ContentTypeDefinition, *, for_publish: bool
+    definition: ContentTypeDefinition,
 ) -> tuple[Any, dict[str, CapturedComponent]]:
-    """The package's id (None for ``draft``) and the layout and allow-listed components as that
-    package holds them (only layouts with their schema).
+    """The package's id (None for ``draft``, the live components) and the layout and
+    allow-listed components as that package holds them (only layouts with their schema), for
+    ``content_type_set_package_version``.
 
     Two queries whatever the size of the allow-list (the package, then its components whose ids
-    are referenced). Raises 422 when the package is ``draft`` (publish only), missing, or lacks a
-    referenced component, or when the layout is not a layout.
+    are referenced). Raises 422 when the package is missing or lacks a referenced component, or
+    when the layout is not a layout.
     """
     version = definition.package_version
     wanted = al.referenced_ids(definition.layout_component_id, definition.component_ids_allow_list)
     if version == semver.DRAFT:
-        if for_publish:
-            raise draft_package_error(version)
         rows = (
             Component.objects.filter(
                 id_in(Component, "id", wanted),
@@ -56,7 +105,7 @@ def captured_components(
         .first()
     )
     if package_id is None:
-        raise missing_package_error(version)
+        raise _missing_package_error(version)
     rows = PackageComponent.objects.filter(
         id_in(PackageComponent, "component_id", wanted),
         package_id=package_id,
@@ -64,16 +113,14 @@ def captured_components(
     return package_id, captured_from_rows(definition, rows)
 
 
-def draft_package_error(version: str) -> ContentTypeValidationError:
-    """422: a publish needs a released package, never the live ``draft`` components."""
+def _draft_package_error(version: str) -> ContentTypeValidationError:
     return ContentTypeValidationError(
         'Cannot publish against the "draft" package version; choose a released package.',
         details={"packageVersion": version},
     )
 
 
-def missing_package_error(version: str) -> ContentTypePackageNotFoundError:
-    """422 ``PACKAGE_NOT_FOUND``: the definition names a package version that does not exist."""
+def _missing_package_error(version: str) -> ContentTypePackageNotFoundError:
     return ContentTypePackageNotFoundError(
         f"Package version {version} does not exist.", details={"packageVersion": version}
     )

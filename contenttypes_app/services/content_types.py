@@ -17,11 +17,12 @@ Status machine (docs/content-types.md has the full table)::
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from config.errors import ForbiddenError
 from config.errors import ValidationFailedError as RequestValidationError
@@ -54,6 +55,7 @@ from publishing.tenancy import Actor
 Status = ContentTypeDefinition.Status
 RESTORABLE_STATUSES = (Status.DRAFT, Status.MODIFIED)
 SETTABLE_STATUSES = (Status.DELETED, *RESTORABLE_STATUSES)
+NAME_CONSTRAINT = "ct_definition_project_name_unique_live"
 
 # The definition's fields a version freezes (and a rollback or a discard restores).
 SNAPSHOT_FIELDS = (
@@ -148,15 +150,24 @@ def _name_conflict(name: str) -> AlreadyExistsError:
     )
 
 
-def save_definition(definition: ContentTypeDefinition, fields: Iterable[str]) -> None:
-    """Save ``fields`` of the (locked) definition and bump its ``revision`` (its ETag): every
-    write goes through here. A live name taken meanwhile answers 409 ``ALREADY_EXISTS``."""
-    definition.revision += 1
+def save_definitions(definitions: Sequence[ContentTypeDefinition], fields: Iterable[str]) -> None:
+    """Save ``fields`` of the (locked) definitions and bump each one's ``revision`` (its ETag):
+    every write of a definition goes through here, one row or a batch (one ``UPDATE`` either
+    way). A live name taken meanwhile answers 409 ``ALREADY_EXISTS``."""
+    now = timezone.now()
+    for definition in definitions:
+        definition.revision += 1
+        definition.updated_at = now  # auto_now does not run in bulk_update
+    fields = [*dict.fromkeys([*fields, "revision", "updated_at"])]
     try:
-        definition.save(update_fields=[*dict.fromkeys([*fields, "revision", "updated_at"])])
+        if len(definitions) == 1:
+            definitions[0].save(update_fields=fields)
+        else:
+            ContentTypeDefinition.objects.bulk_update(definitions, fields)
     except IntegrityError as exc:
-        if is_unique_violation(exc, "ct_definition_project_name_unique_live"):
-            raise _name_conflict(definition.name) from exc
+        # Only a single write can change a name (publishing never does).
+        if len(definitions) == 1 and is_unique_violation(exc, NAME_CONSTRAINT):
+            raise _name_conflict(definitions[0].name) from exc
         raise
 
 
@@ -297,7 +308,7 @@ def content_type_update(
         definition.layout_component_id, definition.component_ids_allow_list
     )
     _mark_changed(definition)
-    save_definition(definition, [*changed, "component_ids", "status"])
+    save_definitions([definition], [*changed, "component_ids", "status"])
     audit(actor, "contenttypes.update", "content_type", definition, fields=changed)
     return definition
 
@@ -320,7 +331,7 @@ def content_type_unpublish(
         )
     definition.status = Status.UNPUBLISHED
     definition.withdrawn = True
-    save_definition(definition, ["status", "withdrawn"])
+    save_definitions([definition], ["status", "withdrawn"])
     audit(actor, "contenttypes.unpublish", "content_type", definition, version=definition.version)
     transaction.on_commit(
         partial(
@@ -362,7 +373,7 @@ def content_type_discard(
     restore_snapshot(definition, last)
     definition.status = Status.UNPUBLISHED if definition.withdrawn else Status.PUBLISHED
     definition.version = last.version
-    save_definition(definition, [*SNAPSHOT_FIELDS, "component_ids", "status", "version"])
+    save_definitions([definition], [*SNAPSHOT_FIELDS, "component_ids", "status", "version"])
     audit(actor, "contenttypes.discard", "content_type", definition, version=last.version)
     return definition
 
@@ -391,11 +402,11 @@ def content_type_set_package_version(
         )
     previous = definition.package_version
     definition.package_version = package_version
-    captured_components(definition, for_publish=False)
+    captured_components(definition)
     if package_version == previous:
         return definition
     _mark_changed(definition)
-    save_definition(definition, ["package_version", "status"])
+    save_definitions([definition], ["package_version", "status"])
     audit(
         actor,
         "contenttypes.package_version",
@@ -460,7 +471,7 @@ def content_type_change_status(
         if _name_taken(definition, definition.name):
             raise _name_conflict(definition.name)
         definition.status = status
-    save_definition(definition, ["status", "withdrawn"])
+    save_definitions([definition], ["status", "withdrawn"])
     audit(
         actor,
         "contenttypes.status",

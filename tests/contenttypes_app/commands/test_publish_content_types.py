@@ -15,6 +15,8 @@ from contenttypes_app import services
 from contenttypes_app.bulk import content_type_publish_batch
 from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
 from publishing.models import AuditEvent
+from publishing.tenancy import actor_for
+from tests.conftest import bearer_client, error_of
 from tests.contenttypes_app.conftest import drive
 from tests.contenttypes_app.factories import make_content_type
 
@@ -134,3 +136,50 @@ def test_constant_queries_per_batch(world, org):
         assert result.changed == size
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+# --- one publish core: the batch answers what the API answers, in the same guard order --------
+def test_the_batch_answers_forbidden_for_a_published_type_the_actor_may_not_publish(
+    world, org, editor, published, tmp_path
+):
+    # Permission comes before status: an operator without permission no longer sees "unchanged".
+    ids = tmp_path / "ids"
+    ids.write_text(f"{published.pk}\n")
+    code, data = run(
+        "--organization", org.slug, "--project", "website", "--ids-file", str(ids),
+        "--as", editor.email,
+    )  # fmt: skip
+    assert code == 1
+    assert data["summary"]["unchanged"] == 0
+    assert [(f["id"], f["code"]) for f in data["failures"]] == [(str(published.pk), "FORBIDDEN")]
+
+
+def test_the_batch_and_the_api_answer_the_same_error_for_each_rule(world, org, editor, owner):
+    editor_actor = actor_for(editor, org)
+    published = drive(world, "published")
+    deleted = make_content_type(
+        world.actor, world.project, world.layout, world.views, name="Deleted"
+    )
+    services.content_type_change_status(
+        content_type_id=deleted.pk, actor=world.actor, status="deleted"
+    )
+    draft_package = make_content_type(
+        world.actor, world.project, world.layout, world.views, name="Draft pkg",
+        package_version="draft",
+    )  # fmt: skip
+    cases = [
+        (editor, editor_actor, published, "FORBIDDEN"),
+        (owner, world.actor, deleted, "INVALID_STATUS"),
+        (owner, world.actor, draft_package, "VALIDATION_FAILED"),
+    ]
+    for user, actor, definition, code in cases:
+        url = (
+            f"/v1/organizations/{org.pk}/projects/{world.project.pk}"
+            f"/content-types/{definition.pk}/publish"
+        )
+        api = error_of(bearer_client(user).post(url))
+        batch = content_type_publish_batch(
+            actor=actor, project=world.project, content_type_ids=[definition.pk]
+        )
+        assert [(f.code, f.message) for f in batch.failures] == [(code, api["message"])]
+        assert api["code"] == code
