@@ -1,5 +1,5 @@
-"""Helpers every content-API service module shares: the audit row, the actor's project, the
-``If-Match`` check and naming the constraint behind an ``IntegrityError``."""
+"""Helpers every content-API service module shares: the audit row, the actor's project, and
+naming the constraint behind an ``IntegrityError``. (``If-Match`` is ``config.preconditions``.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import IntegrityError
 
-from config.errors import PreconditionFailedError
 from contenttypes_app.errors import ProjectNotFoundError
 from contenttypes_app.models import Project
 from publishing.services import audit_record
@@ -36,16 +35,6 @@ def project_for_actor(actor: Actor, project_id: uuid.UUID, *, for_update: bool =
     if project is None:
         raise ProjectNotFoundError()
     return project
-
-
-def check_if_match(etag: str, if_match: str | None) -> None:
-    """``If-Match``: ``*`` or a list of strong ETags, one of which must be the current one."""
-    if if_match is None:
-        return
-    candidates = [tag.strip() for tag in if_match.split(",") if tag.strip()]
-    if "*" in candidates or etag in candidates:
-        return
-    raise PreconditionFailedError(details={"currentETag": etag})
 
 
 def is_unique_violation(exc: IntegrityError, constraint: str) -> bool:

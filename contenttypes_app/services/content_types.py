@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from config.errors import ForbiddenError
 from config.errors import ValidationFailedError as RequestValidationError
+from config.preconditions import require_if_match
 from contenttypes_app import allow_list as al
 from contenttypes_app import semver, signals
 from contenttypes_app.errors import (
@@ -44,7 +45,6 @@ from contenttypes_app.models import (
 from contenttypes_app.services.assembly import captured_components
 from contenttypes_app.services.common import (
     audit,
-    check_if_match,
     is_unique_violation,
     project_for_actor,
 )
@@ -280,7 +280,7 @@ def content_type_update(
         raise RequestValidationError.for_fields(dict.fromkeys(sorted(unknown), "Not updatable."))
     actor.require_role(Role.EDITOR, "update content types")
     definition = definition_for_update(actor, content_type_id, project_id)
-    check_if_match(definition.etag, if_match)
+    require_if_match(if_match, definition.etag)
     if definition.status == Status.DELETED:
         raise ContentTypeInvalidStatusError("Cannot update content type with status: deleted")
     changes = dict(changes)
@@ -324,7 +324,7 @@ def content_type_unpublish(
     """``published`` → ``unpublished``, keeping its version."""
     definition = definition_for_update(actor, content_type_id, project_id)
     require_publisher(actor, definition, "unpublish this content type")
-    check_if_match(definition.etag, if_match)
+    require_if_match(if_match, definition.etag)
     if definition.status != Status.PUBLISHED:
         raise ContentTypeInvalidStatusError(
             f"Cannot unpublish content type with status: {definition.status}"
@@ -358,7 +358,7 @@ def content_type_discard(
     had been unpublished or deleted before the edits)."""
     actor.require_role(Role.EDITOR, "discard changes")
     definition = definition_for_update(actor, content_type_id, project_id)
-    check_if_match(definition.etag, if_match)
+    require_if_match(if_match, definition.etag)
     if definition.status == Status.DRAFT:
         raise ContentTypeNoPublishedVersionError(
             "Cannot discard changes: this content type has never been published."
@@ -395,7 +395,7 @@ def content_type_set_package_version(
         )
     actor.require_role(Role.EDITOR, "change the package version")
     definition = definition_for_update(actor, content_type_id, project_id)
-    check_if_match(definition.etag, if_match)
+    require_if_match(if_match, definition.etag)
     if definition.status == Status.DELETED:
         raise ContentTypeInvalidStatusError(
             "Cannot change the package version of content type with status: deleted"
@@ -444,7 +444,7 @@ def content_type_change_status(
         )
     definition = definition_for_update(actor, content_type_id, project_id)
     require_publisher(actor, definition, "change this content type's status")
-    check_if_match(definition.etag, if_match)
+    require_if_match(if_match, definition.etag)
     previous = definition.status
     if status == Status.DELETED:
         if previous == Status.DELETED:

@@ -32,6 +32,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.errors import ConflictError, DomainError
+from config.preconditions import require_if_match
 from contenttypes_app import signals
 from contenttypes_app.errors import (
     ContentTypeInvalidStatusError,
@@ -40,7 +41,6 @@ from contenttypes_app.errors import (
 )
 from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
 from contenttypes_app.services.assembly import publishable_schema, released_package_rows
-from contenttypes_app.services.common import check_if_match
 from contenttypes_app.services.content_types import (
     SNAPSHOT_FIELDS,
     definition_for_update,
@@ -100,7 +100,7 @@ def _require_publishable(
     """The guards every version-writing action runs, in this order: permission, ``If-Match``,
     status (a ``deleted`` type is never published)."""
     require_publisher(actor, definition, f"{verb} this content type")
-    check_if_match(definition.etag, if_match)
+    require_if_match(if_match, definition.etag)
     if definition.status == Status.DELETED:
         raise ContentTypeInvalidStatusError(
             f"Cannot {verb} content type with status: {definition.status}"
