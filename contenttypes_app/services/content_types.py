@@ -25,10 +25,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import ForbiddenError
-from config.errors import ValidationFailedError as RequestValidationError
 from config.preconditions import require_if_match
 from contenttypes_app import allow_list as al
-from contenttypes_app import semver, signals
+from contenttypes_app import signals
 from contenttypes_app.errors import (
     AlreadyExistsError,
     ComponentNotFoundError,
@@ -250,6 +249,8 @@ def content_type_create(
     return definition
 
 
+# The fields ``content_type_update`` changes (the input serializer maps the API's keys onto them);
+# status, package version and versions have their own use cases.
 UPDATABLE_FIELDS = frozenset(
     {
         "name",
@@ -276,8 +277,8 @@ def content_type_update(
     """Partial update. A real change moves ``published``/``unpublished`` to ``modified``; an
     update that changes nothing changes nothing (not even the status)."""
     unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise RequestValidationError.for_fields(dict.fromkeys(sorted(unknown), "Not updatable."))
+    if unknown:  # the input serializer accepts only these; anything else is a caller's bug
+        raise ValueError(f"content_type_update cannot change {sorted(unknown)}")
     actor.require_role(Role.EDITOR, "update content types")
     definition = definition_for_update(actor, content_type_id, project_id)
     require_if_match(if_match, definition.etag)
@@ -389,10 +390,6 @@ def content_type_set_package_version(
 ) -> ContentTypeDefinition:
     """Point the definition at another package after checking that the package exists and holds
     the layout and every allow-listed component. ``draft`` (the live components) is allowed."""
-    if package_version != semver.DRAFT and not semver.is_valid(package_version):
-        raise RequestValidationError.for_fields(
-            {"packageVersion": 'Must be a semantic version (e.g. 1.2.0) or "draft".'}
-        )
     actor.require_role(Role.EDITOR, "change the package version")
     definition = definition_for_update(actor, content_type_id, project_id)
     require_if_match(if_match, definition.etag)
@@ -429,18 +426,9 @@ def content_type_change_status(
     """Soft-delete (``deleted``) or restore a deleted type (``draft`` when it was never
     published, ``modified`` when it was). ``published``/``unpublished`` have their own actions.
     Deleting a deleted type is a no-op."""
-    if status not in SETTABLE_STATUSES:
-        hint = (
-            {
-                Status.PUBLISHED: " Use the publish action to publish.",
-                Status.UNPUBLISHED: " Use the unpublish action to unpublish.",
-            }.get(status, "")
-            if isinstance(status, str)
-            else ""
-        )
-        raise RequestValidationError(
-            f"Invalid status.{hint}",
-            details={"provided": status, "allowed": list(SETTABLE_STATUSES)},
+    if status not in SETTABLE_STATUSES:  # the input serializer answers the API's 400 before this
+        raise ValueError(
+            f"content_type_change_status sets only {SETTABLE_STATUSES}, not {status!r}"
         )
     definition = definition_for_update(actor, content_type_id, project_id)
     require_publisher(actor, definition, "change this content type's status")

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from rest_framework import serializers
 
+from config.errors import ValidationFailedError
 from config.renderers import RawJSON
 from config.serializers import (
     StrictCharField,
@@ -176,17 +177,57 @@ class RollbackInputSerializer(StrictSerializer):
     version = StrictIntegerField(min_value=1, help_text="The version whose definition to restore.")
 
 
-class StatusInputSerializer(StrictSerializer):
-    """Documentation only: the status body is parsed by hand to answer ``{provided, allowed}``
-    (unknown keys are refused there too)."""
+SETTABLE_STATUSES = ["deleted", "draft", "modified"]
+STATUS_HINTS = {
+    "published": " Use the publish action to publish.",
+    "unpublished": " Use the unpublish action to unpublish.",
+}
 
-    status = serializers.ChoiceField(choices=["deleted", "draft", "modified"])
+
+class StatusInputSerializer(StrictSerializer):
+    """`status`: `deleted`, `draft` or `modified`. Any other value answers 400
+    VALIDATION_FAILED "Invalid status." with `details {provided, allowed}` (the reference API's
+    shape, rather than per-field messages)."""
+
+    default_error_messages = {"not_object": "The request body must be a JSON object."}
+    status = serializers.ChoiceField(choices=SETTABLE_STATUSES)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and not set(data) - {"status"}:
+            status = data.get("status")
+            if not isinstance(status, str) or status not in SETTABLE_STATUSES:
+                hint = STATUS_HINTS.get(status, "") if isinstance(status, str) else ""
+                raise ValidationFailedError(
+                    f"Invalid status.{hint}",
+                    details={"provided": status, "allowed": SETTABLE_STATUSES},
+                )
+        return super().to_internal_value(data)
+
+
+MAX_TAG_FILTERS = 50
+
+
+class TagsQueryField(serializers.ListField):
+    """The ``tags`` filter: comma-separated, the parameter repeated, or both (the values of
+    every ``tags`` parameter); blank tags are dropped."""
+
+    default_error_messages = {
+        "invalid": "At most 50 tags of 50 characters, without null characters."
+    }
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        tags = [tag.strip() for raw in data for tag in str(raw).split(",") if tag.strip()]
+        too_long = any(len(tag) > 50 or "\x00" in tag for tag in tags)
+        if too_long or len(tags) > MAX_TAG_FILTERS:
+            self.fail("invalid")
+        return tags
 
 
 class ContentTypeListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ContentTypeDefinition.Status.choices, required=False)
     search = serializers.CharField(max_length=200, required=False)
     sort = serializers.ChoiceField(choices=list(CONTENT_TYPE_SORTS), required=False)
+    tags = TagsQueryField(required=False)
 
 
 def content_type_changes(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     inline_serializer,
 )
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -54,9 +55,17 @@ def validated(serializer_class: Any, request: Request) -> dict[str, Any]:
 
 
 def validated_query(serializer_class: Any, request: Request) -> dict[str, Any]:
-    """The query parameters that ``serializer_class`` declares, validated; empty means absent."""
-    params = {key: request.query_params.get(key) for key in serializer_class().fields}
-    serializer = serializer_class(data={k: v for k, v in params.items() if v not in (None, "")})
+    """The query parameters that ``serializer_class`` declares, validated; empty means absent.
+    A list field gets every value of its (repeatable) parameter."""
+    params: dict[str, Any] = {}
+    for key, field in serializer_class().fields.items():
+        if isinstance(field, serializers.ListField):
+            values = [value for value in request.query_params.getlist(key) if value != ""]
+            if values:
+                params[key] = values
+        elif request.query_params.get(key) not in (None, ""):
+            params[key] = request.query_params.get(key)
+    serializer = serializer_class(data=params)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

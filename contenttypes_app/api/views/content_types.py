@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from drf_spectacular.utils import (
@@ -67,19 +66,7 @@ class ContentTypeListView(APIView):
     def get(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
         filters = validated_query(s.ContentTypeListQuerySerializer, request)
-        tags = [
-            tag.strip()
-            for raw in request.query_params.getlist("tags")
-            for tag in raw.split(",")
-            if tag.strip()
-        ]
-        if any(len(tag) > 50 or "\x00" in tag for tag in tags) or len(tags) > 50:
-            raise ValidationFailedError.for_fields(
-                {"tags": "At most 50 tags of 50 characters, without null characters."}
-            )
-        queryset = selectors.content_type_list(
-            actor=actor, project_id=project_id, tags=tags or None, **filters
-        )
+        queryset = selectors.content_type_list(actor=actor, project_id=project_id, **filters)
         return paginated(
             request, queryset, s.ContentTypeOutputSerializer, ContentPagination, omit_schema=True
         )
@@ -268,18 +255,11 @@ STATUS_DESCRIPTION = (
 class ContentTypeStatusView(APIView):
     def _change(self, request: Request, organization_id, project_id, id) -> Response:
         actor = actor_from_request(request, organization_id)
-        body = request.data
-        if not isinstance(body, dict):
-            raise ValidationFailedError.for_fields(
-                {"nonFieldErrors": "The request body must be a JSON object."}
-            )
-        unknown = sorted(set(body) - {"status"})
-        if unknown:
-            raise ValidationFailedError.for_fields(dict.fromkeys(unknown, "Unknown field."))
+        data = validated(s.StatusInputSerializer, request)
         definition = services.content_type_change_status(
             content_type_id=id,
             actor=actor,
-            status=body.get("status"),
+            status=data["status"],
             project_id=project_id,
             if_match=if_match(request),
         )
@@ -415,12 +395,12 @@ class ContentTypeVersionDetailView(APIView):
         },
     )
     def get(
-        self, request: Request, organization_id, project_id, id: uuid.UUID, version: str
+        self, request: Request, organization_id, project_id, id: uuid.UUID, version: int | None
     ) -> Response:
         actor = actor_from_request(request, organization_id)
-        if not re.fullmatch(r"[0-9]{1,9}", version) or int(version) < 1:
+        if version is None:  # the converter found no version number in the path
             raise ValidationFailedError.for_fields({"version": "Must be a positive integer."})
         found = selectors.content_type_version_get(
-            actor=actor, project_id=project_id, content_type_id=id, version=int(version)
+            actor=actor, project_id=project_id, content_type_id=id, version=version
         )
         return Response(s.ContentTypeVersionOutputSerializer(found).data)
