@@ -81,21 +81,20 @@ class JSONObjectField(serializers.Field):
     {"type": "string", "maxLength": semver.MAX_LENGTH, "pattern": f"^(?:draft|{SEMVER_PATTERN})$"}
 )
 class PackageVersionField(StrictCharField):
-    """A semantic version, or ``draft`` when ``allow_draft`` (every use of it allows it)."""
+    """A semantic version, or ``draft`` (the live components, while developing)."""
 
-    default_error_messages = {"invalid_version": "Must be a semantic version (e.g. 1.2.0){draft}."}
+    default_error_messages = {
+        "invalid_version": 'Must be a semantic version (e.g. 1.2.0) or "draft".'
+    }
 
-    def __init__(self, *, allow_draft: bool = True, **kwargs: Any) -> None:
-        self.allow_draft = allow_draft
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", semver.MAX_LENGTH)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
-        if value == semver.DRAFT and self.allow_draft:
-            return value
-        if not semver.is_valid(value):
-            self.fail("invalid_version", draft=' or "draft"' if self.allow_draft else "")
+        if value != semver.DRAFT and not semver.is_valid(value):
+            self.fail("invalid_version")
         return value
 
 
