@@ -17,7 +17,9 @@ from publishing.tenancy import Actor
 
 Status = ContentTypeDefinition.Status
 
-PENDING_STATUSES = (Status.DRAFT, Status.MODIFIED, Status.UNPUBLISHED)
+# What ``--all-pending`` selects: types with changes nobody has published yet. An ``unpublished``
+# type was taken down on purpose, so it is republished only on request (``--include-unpublished``).
+PENDING_STATUSES = (Status.DRAFT, Status.MODIFIED)
 
 
 def content_type_publish_batch(

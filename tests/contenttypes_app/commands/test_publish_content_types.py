@@ -40,7 +40,7 @@ def more_types(world, count: int) -> list[ContentTypeDefinition]:
     ]
 
 
-def test_all_pending_publishes_draft_modified_and_unpublished(world, org):
+def _three_more_in_each_pending_state(world):
     extra = more_types(world, 3)
     services.content_type_publish(content_type_id=extra[0].pk, actor=world.actor)
     services.content_type_update(
@@ -48,18 +48,53 @@ def test_all_pending_publishes_draft_modified_and_unpublished(world, org):
     )  # modified
     services.content_type_publish(content_type_id=extra[1].pk, actor=world.actor)
     services.content_type_unpublish(content_type_id=extra[1].pk, actor=world.actor)  # unpublished
+    return extra
+
+
+def test_all_pending_publishes_draft_and_modified_but_not_unpublished(world, org):
+    # Issue 14 (4.8): "pending" is draft and modified; an unpublished type was taken down on
+    # purpose and stays down.
+    _three_more_in_each_pending_state(world)
     code, data = run("--organization", org.slug, "--project", "website", "--all-pending")
+    assert code == 0
+    assert data["summary"]["published"] == 3
+    versions = dict(ContentTypeDefinition.objects.values_list("name", "version"))
+    assert versions == {"Article": 1, "Type 0": 2, "Type 1": 1, "Type 2": 1}
+    statuses = dict(ContentTypeDefinition.objects.values_list("name", "status"))
+    assert statuses["Type 1"] == "unpublished"
+    assert {s for n, s in statuses.items() if n != "Type 1"} == {"published"}
+    article = ContentTypeDefinition.objects.get(name="Article")
+    assert article.schema["type"] == "object"
+    assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 5
+    again_code, again = run("--organization", org.slug, "--project", "website", "--all-pending")
+    assert (again_code, again["summary"]["selected"]) == (0, 0)
+    assert ContentTypeVersion.objects.count() == 5
+
+
+def test_include_unpublished_also_republishes_unpublished_types(world, org):
+    _three_more_in_each_pending_state(world)
+    code, data = run(
+        "--organization", org.slug, "--project", "website", "--all-pending",
+        "--include-unpublished",
+    )  # fmt: skip
     assert code == 0
     assert data["summary"]["published"] == 4
     versions = dict(ContentTypeDefinition.objects.values_list("name", "version"))
     assert versions == {"Article": 1, "Type 0": 2, "Type 1": 2, "Type 2": 1}
     assert set(ContentTypeDefinition.objects.values_list("status", flat=True)) == {"published"}
-    article = ContentTypeDefinition.objects.get(name="Article")
-    assert article.schema["type"] == "object"
     assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 6
-    again_code, again = run("--organization", org.slug, "--project", "website", "--all-pending")
-    assert (again_code, again["summary"]["selected"]) == (0, 0)
     assert ContentTypeVersion.objects.count() == 6
+
+
+def test_include_unpublished_needs_all_pending(world, org, tmp_path):
+    ids = tmp_path / "ids"
+    ids.write_text(f"{world.content_type.pk}\n")
+    code, _ = run(
+        "--organization", org.slug, "--project", "website", "--ids-file", str(ids),
+        "--include-unpublished",
+    )  # fmt: skip
+    assert code == 2
+    assert not ContentTypeVersion.objects.exists()
 
 
 def test_ids_file_reports_failures_and_keeps_going(world, org, tmp_path):
