@@ -1,4 +1,5 @@
-"""Projects: create, rename, delete (only when empty)."""
+"""Projects: create, rename, delete (only when empty). Names and slugs are unique per
+organization."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.text import slugify
 
 from contenttypes_app.errors import AlreadyExistsError, ProjectNotEmptyError
 from contenttypes_app.models import ContentTypeDefinition, Package, Project
-from contenttypes_app.services.common import audit, project_for_actor
+from contenttypes_app.services.common import audit, is_unique_violation, project_for_actor
 from publishing.models import Role
 from publishing.tenancy import Actor
 
@@ -27,23 +28,51 @@ def _free_project_slug(actor: Actor, name: str) -> str:
     return slug
 
 
+NAME_CONSTRAINT = "ct_project_org_name_unique"
+
+
+def _name_taken(actor: Actor, name: str, exclude_pk: uuid.UUID | None = None) -> bool:
+    queryset = Project.objects.filter(organization_id=actor.organization.pk, name=name)
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.exists()
+
+
+def _name_conflict(name: str) -> AlreadyExistsError:
+    return AlreadyExistsError("A project with this name already exists.", details={"name": name})
+
+
+def _slug_conflict(slug: str | None) -> AlreadyExistsError:
+    return AlreadyExistsError("A project with this slug already exists.", details={"slug": slug})
+
+
+def _conflict(exc: IntegrityError, name: str, slug: str | None) -> AlreadyExistsError:
+    """The 409 for a constraint a concurrent write won: the name's, else the slug's."""
+    return (
+        _name_conflict(name) if is_unique_violation(exc, NAME_CONSTRAINT) else _slug_conflict(slug)
+    )
+
+
 @transaction.atomic
 def project_create(
     *, actor: Actor, name: str, slug: str | None = None, description: str = ""
 ) -> Project:
+    """A new project. Its name is unique in the organization (409 ``ALREADY_EXISTS`` with
+    ``details.name``, as a component's in its project); so is its slug, derived from the name
+    (a free one) when not given, or 409 with ``details.slug`` when a given one is taken."""
     actor.require_role(Role.EDITOR, "create projects")
+    if _name_taken(actor, name):
+        raise _name_conflict(name)
     if slug is None:
         slug = _free_project_slug(actor, name)
     elif Project.objects.filter(organization_id=actor.organization.pk, slug=slug).exists():
-        raise AlreadyExistsError("A project with this slug already exists.", details={"slug": slug})
+        raise _slug_conflict(slug)
     try:
         project = Project.objects.create(
             organization=actor.organization, name=name, slug=slug, description=description
         )
-    except IntegrityError as exc:  # a concurrent create took the slug
-        raise AlreadyExistsError(
-            "A project with this slug already exists.", details={"slug": slug}
-        ) from exc
+    except IntegrityError as exc:  # a concurrent create took the name or the slug
+        raise _conflict(exc, name, slug) from exc
     audit(actor, "contenttypes.project.create", "project", project, name=name, slug=slug)
     return project
 
@@ -57,13 +86,14 @@ def project_update(
     slug: str | None = None,
     description: str | None = None,
 ) -> Project:
+    """Change name, slug or description; a name or slug another project has answers 409."""
     actor.require_role(Role.EDITOR, "update projects")
     project = project_for_actor(actor, project_id, for_update=True)
+    if name is not None and name != project.name and _name_taken(actor, name, project.pk):
+        raise _name_conflict(name)
     if slug is not None and slug != project.slug:
         if Project.objects.filter(organization_id=actor.organization.pk, slug=slug).exists():
-            raise AlreadyExistsError(
-                "A project with this slug already exists.", details={"slug": slug}
-            )
+            raise _slug_conflict(slug)
         project.slug = slug
     if name is not None:
         project.name = name
@@ -72,9 +102,7 @@ def project_update(
     try:
         project.save()
     except IntegrityError as exc:
-        raise AlreadyExistsError(
-            "A project with this slug already exists.", details={"slug": slug}
-        ) from exc
+        raise _conflict(exc, project.name, slug) from exc
     audit(actor, "contenttypes.project.update", "project", project, name=name, slug=slug)
     return project
 
