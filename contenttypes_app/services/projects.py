@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
+from config.slugs import free_slug, slug_base
 from contenttypes_app.errors import AlreadyExistsError, ProjectNotEmptyError
 from contenttypes_app.models import ContentTypeDefinition, Package, Project
 from contenttypes_app.services.common import audit, is_unique_violation, project_for_actor
@@ -16,16 +16,13 @@ from publishing.tenancy import Actor
 
 
 def _free_project_slug(actor: Actor, name: str) -> str:
-    base = (slugify(name) or "project")[:90]
+    base = slug_base(name, fallback="project", max_length=90)
     taken = set(
         Project.objects.filter(
             organization_id=actor.organization.pk, slug__startswith=base
         ).values_list("slug", flat=True)
     )
-    slug, suffix = base, 2
-    while slug in taken:
-        slug, suffix = f"{base}-{suffix}", suffix + 1
-    return slug
+    return free_slug(base, taken)
 
 
 NAME_CONSTRAINT = "ct_project_org_name_unique"

@@ -50,6 +50,16 @@ class MetadataOutputSerializer(serializers.Serializer):
         return None if obj.published_by_id is None else str(obj.published_by_id)
 
 
+# ``omit_schema=True`` drops the ``schema`` field: lists send their items without it (a schema can
+# weigh hundreds of kB), details with it. (A comment, not a docstring: drf-spectacular would show
+# an inherited docstring as the description of every output schema.)
+class OmitSchemaMixin:
+    def __init__(self, *args: Any, omit_schema: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if omit_schema:
+            self.fields.pop("schema")
+
+
 class StoredDocumentField(JSONObjectField):
     """An output ``DocumentJSONField`` (a schema), sent as its stored text when the instance
     carries that text (the ``<field>_text`` annotation) or left the field deferred: never decoded
@@ -68,7 +78,7 @@ class StoredDocumentField(JSONObjectField):
         return super().get_attribute(instance)
 
 
-class ContentTypeOutputSerializer(serializers.Serializer):
+class ContentTypeOutputSerializer(OmitSchemaMixin, serializers.Serializer):
     """The reference content type object, key for key and in its order."""
 
     id = serializers.UUIDField()
@@ -97,14 +107,8 @@ class ContentTypeOutputSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        omit_schema = kwargs.pop("omit_schema", False)
-        super().__init__(*args, **kwargs)
-        if omit_schema:
-            self.fields.pop("schema")
 
-
-class ContentTypeVersionOutputSerializer(serializers.Serializer):
+class ContentTypeVersionOutputSerializer(OmitSchemaMixin, serializers.Serializer):
     id = serializers.UUIDField()
     contentTypeId = serializers.UUIDField(source="definition_id")
     version = serializers.IntegerField()
@@ -122,12 +126,6 @@ class ContentTypeVersionOutputSerializer(serializers.Serializer):
     permissions = PermissionsOutputSerializer()
     metadata = MetadataOutputSerializer(source="*")
     rolledBackFrom = serializers.IntegerField(source="rolled_back_from", allow_null=True)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        omit_schema = kwargs.pop("omit_schema", False)
-        super().__init__(*args, **kwargs)
-        if omit_schema:
-            self.fields.pop("schema")
 
 
 class ContentTypeCreateInputSerializer(StrictSerializer):

@@ -47,13 +47,6 @@ def content_page(serializer_class: Any, name: str) -> Any:
     )
 
 
-def validated(serializer_class: Any, request: Request) -> dict[str, Any]:
-    """The request body validated by ``serializer_class`` (400 ``VALIDATION_FAILED`` if not)."""
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def validated_query(serializer_class: Any, request: Request) -> dict[str, Any]:
     """The query parameters that ``serializer_class`` declares, validated; empty means absent.
     A list field gets every value of its (repeatable) parameter."""

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from config.errors import ValidationFailedError
 from config.pagination import ContentPagination, paginated
 from config.schema import PAGE_PARAMETERS, content_errors
+from config.serializers import validated_input
 from contenttypes_app import selectors, services
 from contenttypes_app.api import serializers as s
 from contenttypes_app.api.views.common import (
@@ -26,7 +27,6 @@ from contenttypes_app.api.views.common import (
     content_page,
     content_type_response,
     if_match,
-    validated,
     validated_query,
 )
 from contenttypes_app.models import ContentTypeDefinition
@@ -89,7 +89,7 @@ class ContentTypeListView(APIView):
     )
     def post(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
-        data = validated(s.ContentTypeCreateInputSerializer, request)
+        data = validated_input(s.ContentTypeCreateInputSerializer, request).validated_data
         metadata = data.get("metadata") or {}
         definition = services.content_type_create(
             actor=actor,
@@ -142,7 +142,7 @@ class ContentTypeDetailView(APIView):
     )
     def put(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = validated(s.ContentTypeUpdateInputSerializer, request)
+        data = validated_input(s.ContentTypeUpdateInputSerializer, request).validated_data
         definition = services.content_type_update(
             actor=actor,
             content_type_id=id,
@@ -255,7 +255,7 @@ STATUS_DESCRIPTION = (
 class ContentTypeStatusView(APIView):
     def _change(self, request: Request, organization_id, project_id, id) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = validated(s.StatusInputSerializer, request)
+        data = validated_input(s.StatusInputSerializer, request).validated_data
         definition = services.content_type_change_status(
             content_type_id=id,
             actor=actor,
@@ -316,7 +316,7 @@ class ContentTypePackageVersionView(APIView):
     )
     def put(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = validated(s.PackageVersionInputSerializer, request)
+        data = validated_input(s.PackageVersionInputSerializer, request).validated_data
         definition = services.content_type_set_package_version(
             content_type_id=id,
             actor=actor,
@@ -341,7 +341,7 @@ class ContentTypeRollbackView(APIView):
     )
     def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = validated(s.RollbackInputSerializer, request)
+        data = validated_input(s.RollbackInputSerializer, request).validated_data
         definition = services.content_type_rollback(
             content_type_id=id,
             actor=actor,

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from config.errors import ValidationFailedError
 from config.pagination import ContentPagination, paginated
 from config.schema import PAGE_PARAMETERS, content_errors
+from config.serializers import validated_input
 from contenttypes_app import selectors, services
 from contenttypes_app.api import serializers as s
 from contenttypes_app.api.views.common import (
@@ -22,7 +23,6 @@ from contenttypes_app.api.views.common import (
     PACKAGES,
     PROJECTS,
     content_page,
-    validated,
     validated_query,
 )
 from publishing.tenancy import actor_from_request
@@ -60,7 +60,7 @@ class ProjectListView(APIView):
     )
     def post(self, request: Request, organization_id: uuid.UUID) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = validated(s.ProjectCreateInputSerializer, request)
+        data = validated_input(s.ProjectCreateInputSerializer, request).validated_data
         project = services.project_create(
             actor=actor,
             name=data["name"],
@@ -91,7 +91,7 @@ class ProjectDetailView(APIView):
     )
     def put(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
-        data = validated(s.ProjectUpdateInputSerializer, request)
+        data = validated_input(s.ProjectUpdateInputSerializer, request).validated_data
         project = services.project_update(actor=actor, project_id=project_id, **data)
         return Response(s.ProjectOutputSerializer(project).data)
 
@@ -139,7 +139,7 @@ class ComponentListView(APIView):
     )
     def post(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
-        data = validated(s.ComponentCreateInputSerializer, request)
+        data = validated_input(s.ComponentCreateInputSerializer, request).validated_data
         component = services.component_create(
             actor=actor,
             project_id=project_id,
@@ -174,7 +174,7 @@ class ComponentDetailView(APIView):
     )
     def put(self, request: Request, organization_id, project_id, component_id) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = validated(s.ComponentUpdateInputSerializer, request)
+        data = validated_input(s.ComponentUpdateInputSerializer, request).validated_data
         component = services.component_update(
             actor=actor, project_id=project_id, component_id=component_id, changes=data
         )
@@ -225,7 +225,7 @@ class PackageListView(APIView):
     )
     def post(self, request: Request, organization_id: uuid.UUID, project_id: uuid.UUID):
         actor = actor_from_request(request, organization_id)
-        data = validated(s.PackageCreateInputSerializer, request)
+        data = validated_input(s.PackageCreateInputSerializer, request).validated_data
         package = services.package_create(
             actor=actor,
             project_id=project_id,
