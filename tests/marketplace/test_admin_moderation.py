@@ -4,6 +4,7 @@ queue, the intermediate reason page, single and bulk actions, reports, history, 
 from __future__ import annotations
 
 import pytest
+from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
@@ -484,14 +485,32 @@ def test_report_page_offers_resolve_and_dismiss(reports, moderator, staff_viewer
         "dismiss_report",
     }
     assert change_url(open_report.listing) in page.content.decode()
-    closed_page = login(moderator).get(reverse("admin:marketplace_report_change", args=[closed.pk]))
-    assert closed_page.context["moderation_buttons"] == []
     assert login(staff_viewer).get(url).context["moderation_buttons"] == []
 
     done = login(moderator).post(moderate_url(open_report, "dismiss_report"), {"note": "Fine"})
     assert done.status_code == 302
     assert Report.objects.get(pk=open_report.pk).status == "dismissed"
     assert login(staff_viewer).post(moderate_url(closed, "resolve_report")).status_code == 403
+
+
+def test_a_settled_report_is_refused_by_the_service_not_by_the_admin(reports, moderator):
+    """ "A report must be open" lives in the moderation service alone: the admin offers the
+    actions and shows the service's refusal as an error, with the report left as it was."""
+    _, closed = reports
+    client = login(moderator)
+    page = client.get(reverse("admin:marketplace_report_change", args=[closed.pk]))
+    assert {b["action"] for b in page.context["moderation_buttons"]} == {
+        "resolve_report",
+        "dismiss_report",
+    }
+    refused = client.post(moderate_url(closed, "resolve_report"), {"note": "Again"})
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("admin:marketplace_report_change", args=[closed.pk])
+    (message,) = list(get_messages(refused.wsgi_request))
+    assert message.level == messages.ERROR
+    assert str(message) == f"Cannot resolve report {closed.pk}: it is already dismissed."
+    closed.refresh_from_db()
+    assert (closed.status, closed.resolution_note) == ("dismissed", "")
 
 
 # --- moderation history -----------------------------------------------------------------------
