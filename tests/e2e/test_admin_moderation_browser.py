@@ -2,20 +2,18 @@
 against a live server.
 
 Skipped, with the reason, when the ``playwright`` package or a ``chromium`` binary is missing;
-``REQUIRE_BROWSER_TESTS=1`` (set by ``.ci/run`` once Chromium is installed) turns that skip into a
-failure. ``UPDATE_SCREENSHOTS=1`` also refreshes the screenshots in ``docs/screenshots/``.
+``REQUIRE_BROWSER_TESTS=1`` turns that skip into a failure (tests/e2e/conftest.py).
+``UPDATE_SCREENSHOTS=1`` also refreshes the screenshots in ``docs/screenshots/``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from marketplace.models import Listing
+from tests.e2e.browser import PASSWORD, expect, login, screenshot
 from tests.factories import OrganizationFactory, UserFactory
 from tests.marketplace.moderation_helpers import (
     make_acquisition,
@@ -26,76 +24,7 @@ from tests.marketplace.moderation_helpers import (
     moderators_group,
 )
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "browser-test-pass-2024"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashing costs ~0.25 s per user; these tests create many users and check no passwords
-    # (the browser test logs in, with the same hasher on both sides).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _missing() -> str | None:
-    if sync_playwright is None:
-        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
-    if shutil.which("chromium") is None:
-        return "no `chromium` executable on PATH (Debian: apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    reason = _missing()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
-            pytest.fail(f"browser tests required but {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
-    # Playwright's sync API runs an event loop on this thread while the browser is open; the ORM
-    # calls the tests make between browser steps (and pytest-django's flush) are plain
-    # synchronous code, so Django's async-safety guard has to stand down meanwhile.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
-def screenshot(page, name: str, *, width: int = 1360, height: int = 900) -> None:
-    """Refresh ``docs/screenshots/<name>`` when asked to (so a plain run leaves the tree clean)."""
-    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
-        return
-    page.set_viewport_size({"width": width, "height": height})
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name))
-    page.set_viewport_size({"width": 1360, "height": 900})
 
 
 @pytest.fixture
@@ -150,14 +79,6 @@ def queue():
     )
     make_acquisition(listings["featured"], consumer_org, consumer)
     return listings
-
-
-def login(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text("Log out", ignore_case=True)
 
 
 def test_moderator_filters_the_queue_opens_a_listing_and_rejects_it(page, live_server, queue):
