@@ -172,8 +172,9 @@ class ModerationActionsAdmin(ModerationPermissionMixin, admin.ModelAdmin):
                     self._with_filters(request, self._url("change", obj.pk))
                 )
             self.message_user(request, f"{spec.done} “{self.object_label(obj)}”.", messages.SUCCESS)
-            # Back to the queue, with its filters: the moderator moves on to the next one.
-            return HttpResponseRedirect(self._with_filters(request, self._url("changelist")))
+            # Back to the object's page, where the action started: the moderator sees its new
+            # state and history row; the queue's filters ride along for the way back.
+            return HttpResponseRedirect(self._with_filters(request, self._url("change", obj.pk)))
         return self._render_form(request, spec, [obj], form, bulk=False)
 
     def _render_form(self, request, spec: ActionSpec, objects: list, form, *, bulk: bool):

@@ -47,3 +47,16 @@ def page(browser):
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """What ``make run`` shows a new user: the ``seed_demo`` command's data, as it is loaded."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.marketplace.moderation_helpers import moderators_group
+
+    moderators_group()  # a transactional test's flush dropped the migration's group
+    call_command("seed_demo", stdout=StringIO())

@@ -2,8 +2,8 @@
 against a live server.
 
 Skipped, with the reason, when the ``playwright`` package or a ``chromium`` binary is missing;
-``REQUIRE_BROWSER_TESTS=1`` turns that skip into a failure (tests/e2e/conftest.py).
-``UPDATE_SCREENSHOTS=1`` also refreshes the screenshots in ``docs/screenshots/``.
+``REQUIRE_BROWSER_TESTS=1`` turns that skip into a failure (tests/e2e/conftest.py). The docs
+screenshots come from the demo data, in ``test_admin_demo_browser.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from marketplace.models import Listing
-from tests.e2e.browser import PASSWORD, expect, login, screenshot
+from tests.e2e.browser import PASSWORD, expect, login
 from tests.factories import OrganizationFactory, UserFactory
 from tests.marketplace.moderation_helpers import (
     make_acquisition,
@@ -94,8 +94,6 @@ def test_moderator_filters_the_queue_opens_a_listing_and_rejects_it(page, live_s
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(6)
     expect(rows.first).to_contain_text("Pending review")  # the queue comes first
-    page.click("#toggle-nav-sidebar")  # more room for the columns (remembered by the browser)
-    screenshot(page, "moderation-queue.png", width=1600, height=700)
 
     page.locator("#changelist-filter").get_by_role("link", name="Pending review").click()
     expect(rows).to_have_count(2)
@@ -105,16 +103,18 @@ def test_moderator_filters_the_queue_opens_a_listing_and_rejects_it(page, live_s
     expect(page.locator("h2", has_text=target.name)).to_be_visible()
     expect(page.locator(".mod-hidden-note")).to_be_visible()  # hidden content, shown to staff
     expect(page.locator(".mod-snapshot")).to_contain_text("Score this lead from 1 to 5")
-    screenshot(page, "listing-page.png", height=1480)
 
     page.get_by_role("link", name="Reject…").click()
     expect(page.locator("h1")).to_contain_text("Reject")
     page.fill("#id_reason", "Scoring people by protected characteristics is not allowed.")
-    screenshot(page, "reject-reason.png", height=480)
     page.get_by_role("button", name=re.compile(r"Reject 1 listing", re.IGNORECASE)).click()
 
-    # Back on the filtered queue: the message, and the listing has left the pending list.
+    # Back on the listing, with its new status; it has left the pending queue.
     expect(page.locator(".messagelist")).to_contain_text(f"Rejected “{target.name}”.")
+    expect(page.locator("h2", has_text=target.name)).to_be_visible()
+    expect(page.locator(".field-status_badge .mod-status")).to_have_text("Rejected")
+    page.locator(".breadcrumbs").get_by_role("link", name="Listings").click()
+    page.locator("#changelist-filter").get_by_role("link", name="Pending review").click()
     expect(rows).to_have_count(1)
     page.locator("#changelist-filter").get_by_role("link", name="All").first.click()
     row = page.locator("#result_list tbody tr", has_text=target.name)
