@@ -247,7 +247,7 @@ class ListingAdmin(ModerationActionsAdmin):
 
     @admin.display(description="Status", ordering="status")
     def queue_status(self, listing: Listing) -> str:
-        featured = format_html(' <span class="mod-featured">★ Featured</span>')
+        featured = format_html(' <span class="mod-featured">{}</span>', "★ Featured")
         return format_html("{}{}", self.status_badge(listing), featured if listing.featured else "")
 
     @admin.display(description="Publisher", ordering="publisher__email")
