@@ -140,9 +140,10 @@ def worker_database_url() -> str:
     s = connection.settings_dict
     user = quote(s.get("USER") or "")
     password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
-    host = s.get("HOST") or "127.0.0.1"
-    port = s.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
+    # The embedded server's HOST is a socket directory: percent-encoded, it survives the URL.
+    host = quote(s.get("HOST") or "127.0.0.1", safe="")
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
 
 
 class Workers:
