@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import connection
+
+from tests.dburl import database_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -86,15 +86,6 @@ def wsgi_request(
 def wsgi_app() -> Callable[[], WSGIHandler]:
     """A factory, so a test can change MIDDLEWARE first (the handler loads it when built)."""
     return WSGIHandler
-
-
-def database_url() -> str:
-    """A URL for the test database, on the local server or the embedded one's socket."""
-    s = connection.settings_dict
-    host = quote(s["HOST"] or "", safe="")
-    port = f":{s['PORT']}" if s["PORT"] else ""
-    password = f":{quote(s['PASSWORD'], safe='')}" if s["PASSWORD"] else ""
-    return f"postgres://{quote(s['USER'] or '', safe='')}{password}@{host}{port}/{s['NAME']}"
 
 
 def production_env(**overrides: str) -> dict[str, str]:

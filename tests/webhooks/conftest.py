@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
+from tests.dburl import database_url
 from tests.factories import OrganizationFactory
 from webhooks.models import WebhookEndpoint
 
@@ -136,16 +136,6 @@ def receiver_down() -> Iterator[Receiver]:
     rec.stop()
 
 
-def worker_database_url() -> str:
-    s = connection.settings_dict
-    user = quote(s.get("USER") or "")
-    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
-    # The embedded server's HOST is a socket directory: percent-encoded, it survives the URL.
-    host = quote(s.get("HOST") or "127.0.0.1", safe="")
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
-
-
 class Workers:
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
@@ -156,7 +146,7 @@ class Workers:
             **os.environ,
             **WORKER_ENV,
             **env,
-            "DATABASE_URL": worker_database_url(),
+            "DATABASE_URL": database_url(),
         }
         log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py

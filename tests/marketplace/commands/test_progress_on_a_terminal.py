@@ -18,10 +18,10 @@ import sys
 import termios
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
+
+from tests.dburl import database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 ITEMS = 5
@@ -37,16 +37,6 @@ LAUNCHER = (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 def run_on_pty(*args: str, cols: int, interval: float = 5.0, timeout: float = 120.0) -> str:

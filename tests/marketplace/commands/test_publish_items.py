@@ -16,6 +16,7 @@ from django.utils import timezone
 from marketplace import bulk
 from marketplace.models import Listing
 from publishing.models import AuditEvent, Prompt, PromptVersion, Template
+from tests.dburl import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -299,15 +300,6 @@ def test_plain_progress_and_summary_lines(org, catalogue):
     assert out.strip().startswith("selected 8, published 8, unchanged 0, failed 0")
 
 
-def _database_url() -> str:
-    from urllib.parse import quote
-
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{db['USER']}@{host}{port}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_exit_codes_from_the_command_line(org, owner, make_item):
     import os
@@ -315,7 +307,7 @@ def test_exit_codes_from_the_command_line(org, owner, make_item):
     import sys
 
     make_item(owner, name="ok")
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "1"}
     env.pop("PYTEST_VERSION", None)
 
     def exit_code(*args: str) -> int:
