@@ -141,7 +141,7 @@ def _drive(actor: Any, definition: ContentTypeDefinition, status: str) -> None:
     if status in ("published", "modified", "unpublished"):
         services.content_type_publish(**kw)
     if status == "published":  # a second version, so that the history has something to show
-        services.content_type_update(**kw, changes={"template_content_ids": ["welcome-article"]})
+        services.content_type_update(**kw, changes={"description": "Articles of the demo site."})
         services.content_type_publish(**kw)
     if status == "modified":
         services.content_type_update(**kw, changes={"description": "Announcements (in review)."})

@@ -87,7 +87,7 @@ def published(world) -> ContentTypeDefinition:
 # --- content items -----------------------------------------------------------------------------
 def article(title: str = "Hello", **extra) -> dict:
     """A document that fits the world's published Article schema."""
-    return {"title": title, "components": [{"type": "Hero", "heading": "Hi"}], **extra}
+    return {"title": title, "body": [{"type": "Hero", "heading": "Hi"}], **extra}
 
 
 @pytest.fixture
