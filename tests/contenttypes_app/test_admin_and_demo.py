@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from contenttypes_app.models import (
     Component,
+    Content,
     ContentTypeDefinition,
     ContentTypeVersion,
     Package,
@@ -158,3 +159,15 @@ def test_openapi_documents_every_content_endpoint(anon):
         "createdAt",
         "updatedAt",
     ]
+
+
+@pytest.mark.django_db
+def test_demo_articles_include_a_template_and_one_locked_to_an_older_type_version():
+
+    call_command("seed_demo", stdout=io.StringIO())
+    article = ContentTypeDefinition.objects.get(name="Article")
+    items = Content.objects.filter(type=article)
+    assert items.count() >= 4
+    (template,) = items.filter(is_template=True)
+    assert article.template_content_ids == [str(template.pk)]
+    assert items.filter(type_version__version__lt=article.last_published_version).exists()
