@@ -171,3 +171,34 @@ def test_demo_articles_include_a_template_and_one_locked_to_an_older_type_versio
     (template,) = items.filter(is_template=True)
     assert article.template_content_ids == [str(template.pk)]
     assert items.filter(type_version__version__lt=article.last_published_version).exists()
+
+
+def test_admin_lists_content_by_status_and_shows_versions_read_only(
+    admin_client_for, world, published
+):
+    from contenttypes_app import services as svc
+    from tests.contenttypes_app.conftest import article
+
+    item = svc.content_create(
+        actor=world.actor,
+        project_id=world.project.pk,
+        type_id=published.pk,
+        name="Admin item",
+        content=article(),
+    )
+    svc.content_publish(actor=world.actor, content_id=item.pk)
+    changelist = reverse("admin:contenttypes_app_content_changelist")
+    listed = admin_client_for.get(changelist, {"status__exact": "published"})
+    assert listed.status_code == 200
+    assert b"Admin item" in listed.content
+    assert b"Admin item" not in admin_client_for.get(changelist, {"status__exact": "draft"}).content
+    change = admin_client_for.get(reverse("admin:contenttypes_app_content_change", args=[item.pk]))
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content
+    assert b"Content version" in change.content or b"content version" in change.content
+    response = admin_client_for.post(
+        changelist, {"action": "unpublish", "_selected_action": [str(item.pk)]}, follow=True
+    )
+    assert b"Unpublished 1 content item(s)." in response.content
+    item.refresh_from_db()
+    assert item.status == "unpublished"
