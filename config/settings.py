@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "publishing.models.Role",
         "TemplateTypeEnum": "publishing.models.TemplateType",
         "ComponentTypeEnum": "contenttypes_app.models.Component.Type",
+        "ContentStatusEnum": "contenttypes_app.models.ContentTypeDefinition.Status",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
     "POSTPROCESSING_HOOKS": [

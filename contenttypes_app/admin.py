@@ -19,8 +19,10 @@ from config.errors import DomainError
 from contenttypes_app import services
 from contenttypes_app.models import (
     Component,
+    Content,
     ContentTypeDefinition,
     ContentTypeVersion,
+    ContentVersion,
     Package,
     PackageComponent,
     Project,
@@ -199,3 +201,81 @@ class ContentTypeVersionAdmin(DeferDocuments, ReadOnlyAdmin):
         "published_at",
         "published_by",
     ]
+
+
+class ContentVersionInline(ReadOnlyInline):
+    model = ContentVersion
+    fields = ["version", "name", "type_version_number", "status", "created_by", "created_at"]
+    readonly_fields = fields
+    ordering = ["-version"]
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ContentVersion]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("type_version", "created_by")
+            .defer("type_version__schema", "content")
+        )
+
+    @admin.display(description="type version")
+    def type_version_number(self, obj: ContentVersion) -> int:
+        return obj.type_version.version
+
+
+@admin.register(Content)
+class ContentAdmin(ReadOnlyAdmin):
+    """Content items per project and type, filtered by status; versions read-only inline."""
+
+    list_display = ["name", "status", "version", "type", "type_version", "project", "updated_at"]
+    list_filter = ["status", "is_template", "project", "type"]
+    search_fields = ["name", "description"]
+    list_select_related = ["project", "type", "type_version"]
+    readonly_fields = [
+        "id",
+        "project",
+        "type",
+        "type_version",
+        "name",
+        "description",
+        "status",
+        "version",
+        "last_published_version",
+        "is_template",
+        "content",
+        "tags",
+        "metadata",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["withdrawn", "revision"]
+    inlines = [ContentVersionInline]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Content]:
+        # The list's type_version column shows the version row: never load its schema.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("type_version__schema", "type__schema", "type__component_ids")
+        )
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Content], verb: str, service) -> None:
+        done = 0
+        for item in queryset.select_related("project__organization").order_by("pk"):
+            try:
+                actor = actor_for(request.user, item.project.organization)
+                service(content_id=item.pk, actor=actor)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{item.name}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{verb} {done} content item(s).", messages.SUCCESS)
+
+    @admin.action(description="Publish selected content (as yourself)", permissions=["view"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Content]) -> None:
+        self._run(request, queryset, "Published", services.content_publish)
+
+    @admin.action(description="Unpublish selected content (as yourself)", permissions=["view"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Content]) -> None:
+        self._run(request, queryset, "Unpublished", services.content_unpublish)

@@ -130,8 +130,10 @@ def seed(context: Any) -> None:
 
     context.lines += [
         f"Content types: project 'Demo Site' ({project.pk}) with package {PACKAGE_VERSION} and "
-        f"content types in every status: {', '.join(sorted(CONTENT_TYPES))}.",
+        f"content types in every status: {', '.join(sorted(CONTENT_TYPES))}; articles of "
+        "the Article type (one a template, one locked to type version 1).",
         f"  /v1/organizations/{organization.pk}/projects/{project.pk}/content-types",
+        f"  /v1/organizations/{organization.pk}/projects/{project.pk}/content",
     ]
 
 
@@ -141,11 +143,37 @@ def _drive(actor: Any, definition: ContentTypeDefinition, status: str) -> None:
     if status in ("published", "modified", "unpublished"):
         services.content_type_publish(**kw)
     if status == "published":  # a second version, so that the history has something to show
-        services.content_type_update(**kw, changes={"template_content_ids": ["welcome-article"]})
-        services.content_type_publish(**kw)
+        _seed_articles(actor, definition)
     if status == "modified":
         services.content_type_update(**kw, changes={"description": "Announcements (in review)."})
     if status == "unpublished":
         services.content_type_unpublish(**kw)
     if status == "deleted":
         services.content_type_change_status(**kw, status="deleted")
+
+
+def _article(title: str) -> dict[str, Any]:
+    return {"title": title, "body": [{"type": "Hero", "heading": title}], "sidebar": []}
+
+
+def _seed_articles(actor: Any, definition: ContentTypeDefinition) -> None:
+    """A few articles of the (published v1) Article type: one stays locked to v1, a template named
+    in the type's ``templateContentIds`` (published as v2), one published and one draft on v2."""
+    new = {"actor": actor, "project_id": definition.project_id, "type_id": definition.pk}
+    older = services.content_create(**new, name="Welcome", content=_article("Welcome"))
+    services.content_publish(actor=actor, content_id=older.pk)
+    template = services.content_create(
+        **new,
+        name="Article template",
+        is_template=True,
+        content=_article("Title"),
+        description="Start a new article from this.",
+    )
+    kw = {"content_type_id": definition.pk, "actor": actor}
+    services.content_type_update(**kw, changes={"template_content_ids": [str(template.pk)]})
+    services.content_type_publish(**kw)
+    live = services.content_create(
+        **new, name="Hello world", content=_article("Hello world"), tags=["news"]
+    )
+    services.content_publish(actor=actor, content_id=live.pk)
+    services.content_create(**new, name="Coming soon", content=_article("Coming soon"))

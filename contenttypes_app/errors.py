@@ -90,3 +90,58 @@ class ContentTypePackageNotFoundError(SemanticValidationError):
 
     code = "PACKAGE_NOT_FOUND"
     default_message = "The content type's package version does not exist."
+
+
+# --- content items -----------------------------------------------------------------------------
+class ContentNotFoundError(NotFoundError):
+    default_message = "Content not found."
+
+
+class ContentTypeReferenceNotFoundError(NotFoundError):
+    """404 ``CONTENT_TYPE_NOT_FOUND`` with ``details.typeId``: content names an unknown type."""
+
+    code = "CONTENT_TYPE_NOT_FOUND"
+    default_message = "Content type not found in this project."
+
+
+class ContentVersionNotFoundError(NotFoundError):
+    """404 ``VERSION_NOT_FOUND`` with ``details {requestedVersion, latestVersion}``."""
+
+    code = "VERSION_NOT_FOUND"
+    default_message = "Version not found."
+
+
+class TypeVersionNotFoundError(NotFoundError):
+    """404 ``TYPE_VERSION_NOT_FOUND``: a migration target the content type never published."""
+
+    code = "TYPE_VERSION_NOT_FOUND"
+    default_message = "Content type version not found."
+
+
+class ContentInvalidStatusError(InvalidStatusError):
+    """409 ``INVALID_STATUS``: the content status machine forbids this transition."""
+
+
+class ContentNoPublishedVersionError(ConflictError):
+    code = "NO_PUBLISHED_VERSION"
+    default_message = "This content has never been published."
+
+
+class ContentTypeHasContentError(ConflictError):
+    """409 ``CONTENT_TYPE_HAS_CONTENT`` with ``details.contentCount``."""
+
+    code = "CONTENT_TYPE_HAS_CONTENT"
+    default_message = "This content type still has content."
+
+
+class ContentSchemaError(SemanticValidationError):
+    """422 ``VALIDATION_FAILED`` "Content does not match schema", ``details.errors``."""
+
+    default_message = "Content does not match schema"
+
+
+class ContentInvalidMigrationError(SemanticValidationError):
+    """422 ``INVALID_MIGRATION`` with ``details {currentVersion, targetVersion}``."""
+
+    code = "INVALID_MIGRATION"
+    default_message = "Content can only be migrated to a newer type version."

@@ -13,3 +13,6 @@ from django.dispatch import Signal
 
 content_type_published = Signal()
 content_type_unpublished = Signal()
+
+# Content items: ``content_id``, ``project_id``, ``version`` (the version published).
+content_published = Signal()

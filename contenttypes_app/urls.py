@@ -31,6 +31,7 @@ register_converter(VersionNumberConverter, "version_number")
 ORG = "organizations/<uuid:organization_id>"
 PROJECT = f"{ORG}/projects/<uuid:project_id>"
 CONTENT_TYPE = f"{PROJECT}/content-types/<uuid:id>"
+CONTENT = f"{PROJECT}/content/<uuid:id>"
 
 urlpatterns = [
     path(f"{ORG}/projects", views.ProjectListView.as_view(), name="ct-project-list"),
@@ -92,5 +93,23 @@ urlpatterns = [
         f"{CONTENT_TYPE}/versions/<version_number:version>",
         views.ContentTypeVersionDetailView.as_view(),
         name="ct-content-type-version-detail",
+    ),
+    path(f"{PROJECT}/content", views.ContentListView.as_view(), name="ct-content-list"),
+    path(CONTENT, views.ContentDetailView.as_view(), name="ct-content-detail"),
+    path(f"{CONTENT}/publish", views.ContentPublishView.as_view(), name="ct-content-publish"),
+    path(f"{CONTENT}/unpublish", views.ContentUnpublishView.as_view(), name="ct-content-unpublish"),
+    path(f"{CONTENT}/discard", views.ContentDiscardView.as_view(), name="ct-content-discard"),
+    path(f"{CONTENT}/status", views.ContentStatusView.as_view(), name="ct-content-status"),
+    path(f"{CONTENT}/rollback", views.ContentRollbackView.as_view(), name="ct-content-rollback"),
+    path(f"{CONTENT}/migrate", views.ContentMigrateView.as_view(), name="ct-content-migrate"),
+    path(
+        f"{CONTENT}/versions",
+        views.ContentVersionListView.as_view(),
+        name="ct-content-version-list",
+    ),
+    path(
+        f"{CONTENT}/versions/<version_number:version>",
+        views.ContentVersionDetailView.as_view(),
+        name="ct-content-version-detail",
     ),
 ]

@@ -4,7 +4,7 @@ Every function is keyword-only, transactional, scoped to the actor's organizatio
 organization's objects are "not found"), and writes an ``AuditEvent``. Side effects (signals) run
 after commit. Modules: ``projects``, ``components``, ``packages``, ``content_types`` (the status
 machine), ``publish`` (versions), ``assembly`` (checking against a package, the schema in SQL),
-``common`` (what they share).
+``common`` (what they share), ``content`` and ``content_publish`` (content items), ``templates``.
 """
 
 from contenttypes_app.services.components import (
@@ -12,6 +12,18 @@ from contenttypes_app.services.components import (
     component_delete,
     component_update,
 )
+from contenttypes_app.services.content import (
+    can_publish_content,
+    content_change_status,
+    content_create,
+    content_delete,
+    content_discard,
+    content_migrate,
+    content_rollback,
+    content_unpublish,
+    content_update,
+)
+from contenttypes_app.services.content_publish import content_publish, content_publish_many
 from contenttypes_app.services.content_types import (
     UPDATABLE_FIELDS,
     can_publish,
@@ -31,9 +43,18 @@ from contenttypes_app.services.publish import content_type_publish, content_type
 __all__ = [
     "UPDATABLE_FIELDS",
     "can_publish",
+    "can_publish_content",
     "component_create",
     "component_delete",
     "component_update",
+    "content_change_status",
+    "content_create",
+    "content_delete",
+    "content_discard",
+    "content_migrate",
+    "content_publish",
+    "content_publish_many",
+    "content_rollback",
     "content_type_change_status",
     "content_type_create",
     "content_type_delete",
@@ -43,6 +64,8 @@ __all__ = [
     "content_type_set_package_version",
     "content_type_unpublish",
     "content_type_update",
+    "content_unpublish",
+    "content_update",
     "normalize_permissions",
     "package_create",
     "project_create",

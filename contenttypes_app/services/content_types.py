@@ -31,12 +31,14 @@ from contenttypes_app import signals
 from contenttypes_app.errors import (
     AlreadyExistsError,
     ComponentNotFoundError,
+    ContentTypeHasContentError,
     ContentTypeInvalidStatusError,
     ContentTypeNoPublishedVersionError,
     ContentTypeNotFoundError,
 )
 from contenttypes_app.models import (
     Component,
+    Content,
     ContentTypeDefinition,
     ContentTypeVersion,
     default_permissions,
@@ -47,6 +49,7 @@ from contenttypes_app.services.common import (
     is_unique_violation,
     project_for_actor,
 )
+from contenttypes_app.services.templates import require_valid_templates
 from contenttypes_app.sql import as_text, id_in
 from publishing.models import Role
 from publishing.tenancy import Actor
@@ -308,6 +311,8 @@ def content_type_update(
     definition.component_ids = al.referenced_ids(
         definition.layout_component_id, definition.component_ids_allow_list
     )
+    if "template_content_ids" in changed:
+        require_valid_templates(definition)
     _mark_changed(definition)
     save_definitions([definition], [*changed, "component_ids", "status"])
     audit(actor, "contenttypes.update", "content_type", definition, fields=changed)
@@ -437,6 +442,13 @@ def content_type_change_status(
     if status == Status.DELETED:
         if previous == Status.DELETED:
             return definition
+        live = Content.objects.filter(type_id=definition.pk).exclude(status=Content.Status.DELETED)
+        count = live.count()
+        if count:
+            raise ContentTypeHasContentError(
+                "Cannot delete a content type that still has content; delete the content first.",
+                details={"contentCount": count},
+            )
         definition.status = Status.DELETED
         # Coming back from the bin never makes a type live again without a publish.
         definition.withdrawn = definition.has_published_version

@@ -9,7 +9,8 @@ the same errors in the same order. For each content type, in primary key order:
    check can still take ``KEY SHARE`` on it), scoped to the actor's organization (and project);
 2. **guards**, in this order: permission (403), ``If-Match`` (412), status (``deleted`` → 409
    ``INVALID_STATUS``; ``published`` → unchanged, a no-op that writes nothing);
-3. **validation** against the package (422, ``services.assembly``);
+3. **validation**: ``templateContentIds`` name template content of the type (422,
+   ``services.templates``), then against the package (422, ``services.assembly``);
 4. **snapshot** into version ``last + 1`` (allocated under the lock; the (definition, version)
    unique constraint is the backstop), the definition saved through ``save_definitions``
    (revision bump), one audit row each, ``content_type_published`` sent after commit.
@@ -48,6 +49,7 @@ from contenttypes_app.services.content_types import (
     restore_snapshot,
     save_definitions,
 )
+from contenttypes_app.services.templates import invalid_template_ids, template_error
 from contenttypes_app.sql import version_schema_sql
 from publishing.models import AuditEvent
 from publishing.services import audit_event
@@ -142,8 +144,11 @@ def content_type_publish_many(
         else:
             candidates.append(definition)
     package_rows = released_package_rows(candidates)
+    bad_templates = invalid_template_ids(candidates)
     for definition in candidates:
         try:
+            if definition.pk in bad_templates:
+                raise template_error(bad_templates[definition.pk])
             definition.schema = publishable_schema(definition, package_rows)
         except DomainError as exc:
             outcome.failures[str(definition.pk)] = exc

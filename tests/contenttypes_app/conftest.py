@@ -82,3 +82,14 @@ def drive(world: World, state: str) -> ContentTypeDefinition:
 @pytest.fixture
 def published(world) -> ContentTypeDefinition:
     return drive(world, "published")
+
+
+# --- content items -----------------------------------------------------------------------------
+def article(title: str = "Hello", **extra) -> dict:
+    """A document that fits the world's published Article schema."""
+    return {"title": title, "body": [{"type": "Hero", "heading": "Hi"}], **extra}
+
+
+@pytest.fixture
+def type_version(published):
+    return published.versions.get(version=1)

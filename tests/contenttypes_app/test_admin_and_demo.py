@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from contenttypes_app.models import (
     Component,
+    Content,
     ContentTypeDefinition,
     ContentTypeVersion,
     Package,
@@ -158,3 +159,46 @@ def test_openapi_documents_every_content_endpoint(anon):
         "createdAt",
         "updatedAt",
     ]
+
+
+@pytest.mark.django_db
+def test_demo_articles_include_a_template_and_one_locked_to_an_older_type_version():
+
+    call_command("seed_demo", stdout=io.StringIO())
+    article = ContentTypeDefinition.objects.get(name="Article")
+    items = Content.objects.filter(type=article)
+    assert items.count() >= 4
+    (template,) = items.filter(is_template=True)
+    assert article.template_content_ids == [str(template.pk)]
+    assert items.filter(type_version__version__lt=article.last_published_version).exists()
+
+
+def test_admin_lists_content_by_status_and_shows_versions_read_only(
+    admin_client_for, world, published
+):
+    from contenttypes_app import services as svc
+    from tests.contenttypes_app.conftest import article
+
+    item = svc.content_create(
+        actor=world.actor,
+        project_id=world.project.pk,
+        type_id=published.pk,
+        name="Admin item",
+        content=article(),
+    )
+    svc.content_publish(actor=world.actor, content_id=item.pk)
+    changelist = reverse("admin:contenttypes_app_content_changelist")
+    listed = admin_client_for.get(changelist, {"status__exact": "published"})
+    assert listed.status_code == 200
+    assert b"Admin item" in listed.content
+    assert b"Admin item" not in admin_client_for.get(changelist, {"status__exact": "draft"}).content
+    change = admin_client_for.get(reverse("admin:contenttypes_app_content_change", args=[item.pk]))
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content
+    assert b"Content version" in change.content or b"content version" in change.content
+    response = admin_client_for.post(
+        changelist, {"action": "unpublish", "_selected_action": [str(item.pk)]}, follow=True
+    )
+    assert b"Unpublished 1 content item(s)." in response.content
+    item.refresh_from_db()
+    assert item.status == "unpublished"

@@ -92,6 +92,8 @@ def _real_path_values(path: str, world: World) -> dict[str, list[Any]]:
         values["id"] = [home.prompt_id, home.draft_prompt_id]
     elif path.startswith("/api/templates/"):
         values["id"] = [home.template_id]
+    elif "/content/" in path:
+        values["id"] = [str(home.content.pk)]
     else:
         values["id"] = [str(home.content_type.pk), str(home.draft_content_type.pk)]
     return values
@@ -105,6 +107,7 @@ def _real_body_values(world: World) -> dict[str, list[Any]]:
         "layoutComponentId": [str(home.layout.pk)],
         "componentIdsAllowList": [views, views[:1]],
         "packageVersion": ["1.0.0", "draft"],
+        "typeId": [str(home.news_type.pk), str(home.content_type.pk)],
         "email": [world.users["colleague"].email, "nobody@example.com"],
         "url": ["https://hooks.example.com/fuzz"],
         "eventTypes": [["*"], ["listing.published", "webhook.test"]],

@@ -122,6 +122,22 @@ def _modify_content_type(w: World) -> None:
     )
 
 
+def _content_body(w: World) -> dict:
+    return {
+        "typeId": str(w.home.news_type.pk),
+        "name": "Post",
+        "content": {"title": "Post", "body": []},
+    }
+
+
+def _modify_content(w: World) -> None:
+    ct_services.content_update(
+        content_id=w.home.content.pk,
+        actor=actor_for(w.home.owner, w.home.organization),
+        changes={"description": "edited, not yet published"},
+    )
+
+
 def _refresh_body(w: World) -> dict:
     return {"refresh": str(RefreshToken.for_user(w.users["viewer"]))}
 
@@ -130,6 +146,8 @@ ORG = "/api/organizations/{organization_id}"
 V1 = "/v1/organizations/{organization_id}/projects"
 PROJECT = V1 + "/{project_id}"
 CT = PROJECT + "/content-types/{id}"
+CONTENT = PROJECT + "/content/{id}"
+CONTENT_ID = {"id": lambda w: w.home.content.pk}
 WEBHOOK = "/api/webhooks/{webhook_id}"
 ACCEPTED_OWN = (401, 403, 403, 202, 202, 404, 403, 401, 403)  # 202 queued: webhook test, redeliver
 
@@ -249,6 +267,22 @@ MATRIX: list[Row] = [
         setup=_modify_content_type),
     Row("GET", CT + "/versions", V1_READ),
     Row("GET", CT + "/versions/{version}", V1_READ),
+    # --- /v1 content items (editors write and, without publish permissions on the type, publish)
+    Row("GET", PROJECT + "/content", V1_READ),
+    Row("POST", PROJECT + "/content", V1_CREATE, body=_content_body),
+    Row("GET", CONTENT, V1_READ, params=CONTENT_ID),
+    Row("PUT", CONTENT, V1_EDIT, params=CONTENT_ID, body=lambda w: {"description": "Edited"}),
+    Row("DELETE", CONTENT, V1_EDIT, params=CONTENT_ID),
+    Row("POST", CONTENT + "/publish", V1_EDIT, params=CONTENT_ID, setup=_modify_content),
+    Row("POST", CONTENT + "/unpublish", V1_EDIT, params=CONTENT_ID),
+    Row("POST", CONTENT + "/discard", V1_EDIT, params=CONTENT_ID, setup=_modify_content),
+    Row("POST", CONTENT + "/status", V1_EDIT, params=CONTENT_ID,
+        body=lambda w: {"status": "deleted"}),
+    Row("POST", CONTENT + "/rollback", V1_EDIT, params=CONTENT_ID, body=lambda w: {"version": 1}),
+    Row("POST", CONTENT + "/migrate", V1_EDIT, params=CONTENT_ID,
+        body=lambda w: {"targetTypeVersion": 1}),
+    Row("GET", CONTENT + "/versions", V1_READ, params=CONTENT_ID),
+    Row("GET", CONTENT + "/versions/{version}", V1_READ, params=CONTENT_ID),
     # --- webhooks and events (admins and owners manage endpoints; members read events) ---------
     Row("GET", "/api/webhooks", (401, 403, 403, 200, 200, 200, 403, 401, 403)),
     Row("POST", "/api/webhooks", (401, 403, 403, 201, 201, 201, 403, 401, 403),
@@ -319,6 +353,7 @@ def home_only_ids(w: World) -> list[str]:
         home.draft_prompt_id,
         home.project_id,
         str(home.content_type.pk),
+        str(home.content.pk),
         home.acquisition_ref_id,
         home.acquisition_copy_id,
         w.key_ids["admin"],

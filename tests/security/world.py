@@ -15,7 +15,13 @@ from django.contrib.auth.models import Group
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from contenttypes_app import services as ct_services
-from contenttypes_app.models import Component, ContentTypeDefinition, Package, Project
+from contenttypes_app.models import (
+    Component,
+    Content,
+    ContentTypeDefinition,
+    Package,
+    Project,
+)
 from marketplace import services as mk_services
 from marketplace.models import Acquisition, Listing, ShareType
 from marketplace.services import ScopeSettings
@@ -58,6 +64,8 @@ class Side:
     package: Package | None = None
     content_type: ContentTypeDefinition | None = None  # published v1
     draft_content_type: ContentTypeDefinition | None = None
+    news_type: ContentTypeDefinition | None = None  # published, with content (not deletable)
+    content: Content | None = None  # a News item, published v1
     acquisition_ref_id: str = ""  # an editable reference to the rival's listing
     acquisition_copy_id: str = ""  # a copy of the rival's template
     webhook_id: str = ""  # a webhook endpoint (every event type)
@@ -177,6 +185,24 @@ def _content(side: Side, actor: Actor, slug: str) -> None:
         component_ids_allow_list=allow[:1],
         package_version="1.0.0",
     )
+    # Content has its own type, so that the Article type's rows may still delete it.
+    news = ct_services.content_type_create(
+        actor=actor,
+        project_id=project.pk,
+        name="News",
+        layout_component_id=side.layout.pk,
+        component_ids_allow_list=allow,
+        package_version="1.0.0",
+    )
+    side.news_type = ct_services.content_type_publish(content_type_id=news.pk, actor=actor)
+    item = ct_services.content_create(
+        actor=actor,
+        project_id=project.pk,
+        type_id=news.pk,
+        name="Launch",
+        content={"title": "Launch", "body": [{"type": "Hero", "heading": "Hi"}]},
+    )
+    side.content = ct_services.content_publish(actor=actor, content_id=item.pk)
 
 
 def _webhooks(side: Side, actor: Actor) -> None:
@@ -255,12 +281,13 @@ SNAPSHOT_MODELS = (
     Component,
     Package,
     ContentTypeDefinition,
+    Content,
 )
 
 
 def db_snapshot() -> dict[str, list[tuple]]:
     """Every row of the models the API writes, plus items and their versions, as plain tuples."""
-    from contenttypes_app.models import ContentTypeVersion
+    from contenttypes_app.models import ContentTypeVersion, ContentVersion
     from marketplace.models import Report
     from publishing.models import Prompt, PromptVersion, Template, TemplateVersion
     from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -272,6 +299,7 @@ def db_snapshot() -> dict[str, list[tuple]]:
         PromptVersion,
         TemplateVersion,
         ContentTypeVersion,
+        ContentVersion,
         Report,
         User,
         WebhookEndpoint,

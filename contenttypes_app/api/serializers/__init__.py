@@ -6,6 +6,18 @@ object key for key. Modules: ``fields`` (shared input fields), ``projects`` (pro
 packages), ``content_types``.
 """
 
+from contenttypes_app.api.serializers.content import (
+    ContentCreateInputSerializer,
+    ContentListQuerySerializer,
+    ContentMetadataInputSerializer,
+    ContentMetadataOutputSerializer,
+    ContentMigrateInputSerializer,
+    ContentOutputSerializer,
+    ContentUpdateInputSerializer,
+    ContentVersionOutputSerializer,
+    content_changes,
+    content_list_filters,
+)
 from contenttypes_app.api.serializers.content_types import (
     ContentTypeCreateInputSerializer,
     ContentTypeListQuerySerializer,
@@ -71,11 +83,19 @@ __all__ = [
     "ComponentOutputSerializer",
     "ComponentSchemaField",
     "ComponentUpdateInputSerializer",
+    "ContentCreateInputSerializer",
+    "ContentListQuerySerializer",
+    "ContentMetadataInputSerializer",
+    "ContentMetadataOutputSerializer",
+    "ContentMigrateInputSerializer",
+    "ContentOutputSerializer",
     "ContentTypeCreateInputSerializer",
     "ContentTypeListQuerySerializer",
     "ContentTypeOutputSerializer",
     "ContentTypeUpdateInputSerializer",
     "ContentTypeVersionOutputSerializer",
+    "ContentUpdateInputSerializer",
+    "ContentVersionOutputSerializer",
     "DeletedOutputSerializer",
     "JSONObjectField",
     "MetadataInputSerializer",
@@ -99,5 +119,7 @@ __all__ = [
     "StoredDocumentField",
     "StrictUUIDField",
     "allow_list_field",
+    "content_changes",
+    "content_list_filters",
     "content_type_changes",
 ]

@@ -2,6 +2,18 @@
 selector, shape the output. Single objects are returned bare, lists as ``{data, pagination}``,
 errors as ``{"error": {...}}`` (``config.exceptions``)."""
 
+from contenttypes_app.api.views.content import (
+    ContentDetailView,
+    ContentDiscardView,
+    ContentListView,
+    ContentMigrateView,
+    ContentPublishView,
+    ContentRollbackView,
+    ContentStatusView,
+    ContentUnpublishView,
+    ContentVersionDetailView,
+    ContentVersionListView,
+)
 from contenttypes_app.api.views.content_types import (
     ContentTypeDetailView,
     ContentTypeDiscardView,
@@ -26,6 +38,13 @@ from contenttypes_app.api.views.projects import (
 __all__ = [
     "ComponentDetailView",
     "ComponentListView",
+    "ContentDetailView",
+    "ContentDiscardView",
+    "ContentListView",
+    "ContentMigrateView",
+    "ContentPublishView",
+    "ContentRollbackView",
+    "ContentStatusView",
     "ContentTypeDetailView",
     "ContentTypeDiscardView",
     "ContentTypeListView",
@@ -36,6 +55,9 @@ __all__ = [
     "ContentTypeUnpublishView",
     "ContentTypeVersionDetailView",
     "ContentTypeVersionListView",
+    "ContentUnpublishView",
+    "ContentVersionDetailView",
+    "ContentVersionListView",
     "PackageDetailView",
     "PackageListView",
     "ProjectDetailView",
