@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "corsheaders",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, not a CDN
     "publishing",
     "marketplace",
     "contenttypes_app",
@@ -265,6 +266,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages work offline: their assets come from drf-spectacular-sidecar (pinned), via
+    # whitenoise like the admin's, instead of swagger-ui-dist@latest and redoc@latest on a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/(api|v1)/",
     "ENUM_NAME_OVERRIDES": {

@@ -2,8 +2,8 @@
 
 Invariants held by the database (named constraints) rather than by Python alone:
 
-- a project's slug is unique in its organization; a live component's name is unique in its
-  project; a non-deleted content type's name is unique in its project;
+- a project's slug and its name are each unique in its organization; a live component's name is
+  unique in its project; a non-deleted content type's name is unique in its project;
 - a package's semver ``version`` is unique in its project, and its captured components are unique
   per package;
 - ``ContentTypeVersion`` is unique per (definition, version) with ``version >= 1``.
@@ -115,8 +115,12 @@ class Project(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "slug"], name="ct_project_org_slug_unique"
             ),
+            # Two projects of one organization never share a name, as two live components of a
+            # project never do (same comparison: exact). Its index also serves lists by name.
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="ct_project_org_name_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["organization", "name"], name="ct_project_org_name_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,9 @@ follow the allow-list order.
 A component's definition depends only on the component as a package captured it, so it is computed
 once, when the package is created (``PackageComponent.definition``). Publishing builds the frame
 (everything but ``definitions``) here and lets PostgreSQL attach the stored definitions, so its
-cost in Python does not grow with the size of the component schemas (docs/benchmarks.md).
+cost in Python does not grow with the size of the component schemas (docs/benchmarks.md). The
+whole document built in memory, the reference that assembly is tested against, is
+``tests/contenttypes_app/schema_reference.py``.
 """
 
 from __future__ import annotations
@@ -142,31 +144,6 @@ def build_schema_frame(
             "x-layout": {"id": layout.id, "name": layout.name, "version": layout.version},
         }
     )
-    return schema
-
-
-def build_content_schema(
-    *,
-    title: str,
-    description: str,
-    layout: CapturedComponent,
-    allow_list: al.AllowList,
-    components: Mapping[str, CapturedComponent],
-) -> dict[str, Any]:
-    """The whole draft-07 schema, in memory: the frame plus a definition per allow-listed
-    component. Publishing builds the same document in PostgreSQL from the definitions packages
-    stored (``content_schema_sql``); this function is the reference it is tested against."""
-    allowed = [components[cid] for cid in al.component_ids(allow_list)]
-    schema = build_schema_frame(
-        title=title,
-        description=description,
-        layout=layout,
-        allow_list=allow_list,
-        names={c.id: c.name for c in allowed},
-    )
-    definitions = {c.name: component_definition(c) for c in sorted(allowed, key=lambda c: c.name)}
-    if definitions:
-        schema["definitions"] = definitions
     return schema
 
 

@@ -50,7 +50,8 @@ def layout_schemas_only() -> Case:
 def content_schema_sql(frame: dict[str, Any], package_id: Any, component_ids: list[str]) -> RawSQL:
     """The generated schema as an SQL expression: ``frame`` plus a ``definitions`` object (sorted
     by name) made of the package's stored definitions of ``component_ids``; no ``definitions``
-    key when there are none. The same document as ``schema_generation.build_content_schema``.
+    key when there are none. The same document as the in-memory reference the tests hold
+    (``tests/contenttypes_app/schema_reference.py``).
 
     The definitions never pass through Python and are joined as ``json`` text, never parsed into
     a tree, so a version of 1,000 components costs little more to save than one of 10.

@@ -1,8 +1,32 @@
 """Routes of the ``/v1/`` content API (mounted under ``v1/`` by ``config.urls``)."""
 
-from django.urls import path
+from __future__ import annotations
+
+import re
+
+from django.urls import path, register_converter
 
 from contenttypes_app.api import views
+
+
+class VersionNumberConverter:
+    """A version number path segment: 1 to 999,999,999 as an ``int``, and ``None`` for any other
+    segment, so that the view answers a malformed number with 400 ``VALIDATION_FAILED`` as the
+    API always has (a converter that refused it would make it a 404)."""
+
+    regex = "[^/]+"
+    number = re.compile(r"[0-9]{1,9}")
+
+    def to_python(self, value: str) -> int | None:
+        if self.number.fullmatch(value) and int(value) >= 1:
+            return int(value)
+        return None
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(VersionNumberConverter, "version_number")
 
 ORG = "organizations/<uuid:organization_id>"
 PROJECT = f"{ORG}/projects/<uuid:project_id>"
@@ -65,7 +89,7 @@ urlpatterns = [
         name="ct-content-type-version-list",
     ),
     path(
-        f"{CONTENT_TYPE}/versions/<str:version>",
+        f"{CONTENT_TYPE}/versions/<version_number:version>",
         views.ContentTypeVersionDetailView.as_view(),
         name="ct-content-type-version-detail",
     ),

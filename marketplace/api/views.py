@@ -18,6 +18,7 @@ from config.pagination import (
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.serializers import validated_input
 from marketplace import selectors, services
 from marketplace.api import schema as _schema  # noqa: F401 - registers the OpenAPI extension
 from marketplace.api import serializers as s
@@ -29,12 +30,6 @@ from publishing.tenancy import actor_from_request
 from publishing.throttling import PUBLISH_THROTTLES
 
 TAGS = ["marketplace"]
-
-
-def _validated(serializer_class, request: Request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer
 
 
 def _choice_param(request: Request, name: str, choices) -> str | None:
@@ -83,7 +78,7 @@ class PublishView(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         actor = actor_from_request(request)
-        serializer = _validated(s.PublishInputSerializer, request)
+        serializer = validated_input(s.PublishInputSerializer, request)
         data = serializer.validated_data
         listings = services.listing_publish(
             actor=actor,
@@ -104,7 +99,7 @@ class UnpublishItemView(APIView):
     )
     def post(self, request: Request) -> Response:
         actor = actor_from_request(request)
-        data = _validated(s.UnpublishInputSerializer, request).validated_data
+        data = validated_input(s.UnpublishInputSerializer, request).validated_data
         listings = services.listing_unpublish_item(
             actor=actor, item_type=data["itemType"], item_id=data["itemId"], scopes=data["scopes"]
         )
@@ -162,7 +157,7 @@ class ListingDetailView(APIView):
     def patch(self, request: Request, listing_id: str) -> Response:
         actor = actor_from_request(request)
         selectors.listing_get_own(actor=actor, listing_id=listing_id)  # validates the id; 404s
-        serializer = _validated(s.ListingUpdateInputSerializer, request)
+        serializer = validated_input(s.ListingUpdateInputSerializer, request)
         listing = services.listing_update(
             actor=actor,
             listing_id=listing_id,
@@ -272,7 +267,7 @@ class AcquireView(APIView):
     )
     def post(self, request: Request, listing_id: str) -> Response:
         actor = actor_from_request(request)
-        data = _validated(s.AcquireInputSerializer, request).validated_data
+        data = validated_input(s.AcquireInputSerializer, request).validated_data
         acquisition, created = services.listing_acquire(
             actor=actor, listing_id=listing_id, request_editable=data["requestEditable"]
         )
@@ -294,7 +289,7 @@ class ReportView(APIView):
     )
     def post(self, request: Request, listing_id: str) -> Response:
         actor = actor_from_request(request)
-        data = _validated(s.ReportInputSerializer, request).validated_data
+        data = validated_input(s.ReportInputSerializer, request).validated_data
         report, created = services.listing_report(
             actor=actor, listing_id=listing_id, reason=data["reason"], details=data["details"]
         )
@@ -356,7 +351,7 @@ class AcquiredDetailView(APIView):
     )
     def patch(self, request: Request, acquisition_id: str) -> Response:
         actor = actor_from_request(request)
-        data = _validated(s.ReferenceEditInputSerializer, request).validated_data
+        data = validated_input(s.ReferenceEditInputSerializer, request).validated_data
         acquisition, version = services.acquisition_edit_source(
             actor=actor,
             acquisition_id=acquisition_id,

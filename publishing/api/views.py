@@ -18,6 +18,7 @@ from config.pagination import paginated
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.serializers import validated_input
 from publishing import selectors, services
 from publishing.api import serializers as s
 from publishing.models import APIKey
@@ -70,7 +71,7 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         if not settings.ALLOW_SIGNUP:
             raise ForbiddenError("Sign-up is disabled on this server.")
-        data = _validated(s.RegisterInputSerializer, request)
+        data = validated_input(s.RegisterInputSerializer, request).validated_data
         user, organization = services.user_register(
             email=data["email"],
             password=data["password"],
@@ -98,7 +99,7 @@ class LoginView(APIView):
         responses={200: enveloped(s.LoginOutputSerializer), **errors(400, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.LoginInputSerializer, request)
+        data = validated_input(s.LoginInputSerializer, request).validated_data
         user = authenticate(request, username=data["email"].strip(), password=data["password"])
         if user is None:
             # Same answer for an unknown email and a wrong password.
@@ -117,7 +118,7 @@ class RefreshView(APIView):
         responses={200: enveloped(s.TokenPairOutputSerializer), **errors(400, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.RefreshInputSerializer, request)
+        data = validated_input(s.RefreshInputSerializer, request).validated_data
         serializer = SingleUseTokenRefreshSerializer(data={"refresh": data["refresh"]})
         try:
             serializer.is_valid(raise_exception=True)
@@ -145,7 +146,7 @@ class LogoutView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.RefreshInputSerializer, request)
+        data = validated_input(s.RefreshInputSerializer, request).validated_data
         try:
             RefreshToken(data["refresh"]).blacklist()
         except TokenError as exc:
@@ -170,12 +171,6 @@ class MeView(APIView):
             actor.organization.role = actor.role
             context["organizations"] = [actor.organization]
         return ok(s.UserOutputSerializer(request.user, context=context).data)
-
-
-def _validated(serializer_class, request: Request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- organizations -----------------------------------------------------------------------------
@@ -204,7 +199,7 @@ class OrganizationListView(StrictQueryParamsMixin, APIView):
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, APIKey):
             raise ForbiddenError("API keys cannot create organizations; sign in as a user.")
-        data = _validated(s.OrganizationCreateInputSerializer, request)
+        data = validated_input(s.OrganizationCreateInputSerializer, request).validated_data
         organization = services.organization_create(
             user=request.user, name=data["name"], slug=data.get("slug")
         )
@@ -234,7 +229,7 @@ class OrganizationDetailView(APIView):
     )
     def patch(self, request: Request, organization_id: str) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.OrganizationUpdateInputSerializer, request)
+        data = validated_input(s.OrganizationUpdateInputSerializer, request).validated_data
         organization = services.organization_update(
             actor=actor,
             organization=actor.organization,
@@ -267,7 +262,7 @@ class MemberListView(StrictQueryParamsMixin, APIView):
     )
     def post(self, request: Request, organization_id: str) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.MembershipCreateInputSerializer, request)
+        data = validated_input(s.MembershipCreateInputSerializer, request).validated_data
         membership = services.membership_add(actor=actor, email=data["email"], role=data["role"])
         return ok(s.MembershipOutputSerializer(membership).data, status=201)
 
@@ -281,7 +276,7 @@ class MemberDetailView(APIView):
     )
     def patch(self, request: Request, organization_id: str, member_id: int) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.MembershipUpdateInputSerializer, request)
+        data = validated_input(s.MembershipUpdateInputSerializer, request).validated_data
         membership = services.membership_change_role(
             actor=actor, membership_id=member_id, role=data["role"]
         )
@@ -319,7 +314,7 @@ class APIKeyListView(StrictQueryParamsMixin, APIView):
     )
     def post(self, request: Request, organization_id: str) -> Response:
         actor = actor_from_request(request, organization_id)
-        data = _validated(s.APIKeyCreateInputSerializer, request)
+        data = validated_input(s.APIKeyCreateInputSerializer, request).validated_data
         key, raw = services.api_key_create(actor=actor, name=data["name"], role=data["role"])
         key.key = raw
         return ok(s.APIKeyCreatedOutputSerializer(key).data, status=201)

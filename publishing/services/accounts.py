@@ -10,9 +10,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from config.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from config.slugs import free_slug, slug_base
 from publishing.authentication import API_KEY_PREFIX, hash_api_key
 from publishing.models import APIKey, Membership, Organization, Role, User
 from publishing.services.audit import audit_record
@@ -28,11 +28,11 @@ def _validate_password(password: str, user: User | None = None) -> None:
 
 
 def _unique_slug(name: str) -> str:
-    base = (slugify(name) or "org")[:80]
-    slug = base
-    while Organization.objects.filter(slug=slug).exists():
-        slug = f"{base}-{secrets.token_hex(3)}"
-    return slug
+    """A free slug for a new organization, from its name: one query for the taken ones; the
+    unique constraint on ``slug`` stays the backstop against a concurrent sign-up."""
+    base = slug_base(name, fallback="org", max_length=80)
+    taken = set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    return free_slug(base, taken)
 
 
 @transaction.atomic

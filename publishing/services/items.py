@@ -19,6 +19,7 @@ from config.errors import (
     ValidationFailedError,
 )
 from config.ids import validate_object_id
+from config.preconditions import if_match_tags
 from publishing.errors import ContentHiddenError, VersionNotFoundError
 from publishing.events import item_version_event_data
 from publishing.models import (
@@ -53,7 +54,7 @@ def check_if_match(item: PublishableItem, if_match: str | None) -> None:
     """Optimistic concurrency: a stale ``If-Match`` fails with 412 and changes nothing."""
     if not if_match:
         return
-    candidates = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    candidates = if_match_tags(if_match)
     if "*" not in candidates and item.etag not in candidates:
         raise PreconditionFailedError(details={"currentETag": item.etag})
 

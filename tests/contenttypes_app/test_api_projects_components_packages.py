@@ -47,13 +47,55 @@ def test_project_slug_is_unique_per_organization(org, other_org, editor, strange
     response = client.post(base, {"name": "Other", "slug": "site"})
     assert response.status_code == 409
     assert error_of(response)["code"] == "ALREADY_EXISTS"
-    # A derived slug steps aside instead.
-    assert client.post(base, {"name": "Site"}).json()["slug"] == "site-2"
+    # A derived slug steps aside instead (for another name: names are unique too).
+    assert client.post(base, {"name": "Site!"}).json()["slug"] == "site-2"
     # Another organization may use the same slug.
     other = bearer_client(stranger).post(
         f"/v1/organizations/{other_org.pk}/projects", {"name": "Site", "slug": "site"}
     )
     assert other.status_code == 201
+
+
+def test_project_name_is_unique_per_organization(org, other_org, editor, stranger):
+    # Issue 14 (4.14): a second "Newcomer Site" quietly became newcomer-site-2 with the same name.
+    base = f"/v1/organizations/{org.pk}/projects"
+    client = bearer_client(editor)
+    first = client.post(base, {"name": "Newcomer Site"})
+    assert (first.status_code, first.json()["slug"]) == (201, "newcomer-site")
+    again = client.post(base, {"name": "Newcomer Site"})
+    assert again.status_code == 409
+    error = error_of(again)
+    assert error["code"] == "ALREADY_EXISTS"
+    assert error["details"] == {"name": "Newcomer Site"}
+    explicit_slug = client.post(base, {"name": "Newcomer Site", "slug": "elsewhere"})
+    assert error_of(explicit_slug)["details"] == {"name": "Newcomer Site"}
+    assert Project.objects.filter(organization=org).count() == 1
+    # Exact comparison, as for component names; another organization has its own names.
+    assert client.post(base, {"name": "newcomer site"}).status_code == 201
+    other = bearer_client(stranger).post(
+        f"/v1/organizations/{other_org.pk}/projects", {"name": "Newcomer Site"}
+    )
+    assert other.status_code == 201
+
+
+def test_renaming_a_project_to_a_taken_name_is_409(org, editor):
+    base = f"/v1/organizations/{org.pk}/projects"
+    client = bearer_client(editor)
+    client.post(base, {"name": "Blog"})
+    shop = client.post(base, {"name": "Shop"}).json()
+    response = client.put(f"{base}/{shop['id']}", {"name": "Blog"})
+    assert response.status_code == 409
+    assert error_of(response)["details"] == {"name": "Blog"}
+    assert client.put(f"{base}/{shop['id']}", {"name": "Shop"}).status_code == 200
+    assert Project.objects.get(pk=shop["id"]).name == "Shop"
+
+
+def test_the_database_refuses_a_duplicate_project_name(org):
+    from django.db import IntegrityError, transaction
+
+    Project.objects.create(organization=org, name="Twin", slug="twin")
+    with pytest.raises(IntegrityError, match="ct_project_org_name_unique"), transaction.atomic():
+        Project.objects.create(organization=org, name="Twin", slug="twin-2")
 
 
 @pytest.mark.parametrize(

@@ -66,3 +66,22 @@ def test_0003_backfills_definitions_and_keeps_rows_immutable():
             "UPDATE contenttypes_app_packagecomponent SET definition = '{}' WHERE id = %s",
             [row.pk],
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0005_renames_duplicate_project_names_before_making_them_unique():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes(APP)
+    organization = OrganizationFactory()
+    old = migrate([(APP, "0004_schemas_as_json")])
+    try:
+        projects = old.get_model(APP, "Project").objects
+        first = projects.create(organization_id=organization.pk, name="Newcomer Site", slug="n")
+        second = projects.create(organization_id=organization.pk, name="Newcomer Site", slug="n-2")
+        projects.create(organization_id=organization.pk, name="Newcomer Site (n-3)", slug="x")
+        third = projects.create(organization_id=organization.pk, name="Newcomer Site", slug="n-3")
+    finally:
+        new = migrate(latest)
+    names = dict(new.get_model(APP, "Project").objects.values_list("pk", "name"))
+    assert names[first.pk] == "Newcomer Site"
+    assert names[second.pk] == "Newcomer Site (n-2)"
+    assert names[third.pk] == "Newcomer Site (n-3) 2"

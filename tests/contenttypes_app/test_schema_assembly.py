@@ -14,7 +14,6 @@ from contenttypes_app.bulk import content_type_publish_batch
 from contenttypes_app.models import ContentTypeVersion, PackageComponent
 from contenttypes_app.schema_generation import (
     CapturedComponent,
-    build_content_schema,
     component_definition,
 )
 from tests.conftest import bearer_client
@@ -25,6 +24,7 @@ from tests.contenttypes_app.factories import (
     make_content_type,
     make_package,
 )
+from tests.contenttypes_app.schema_reference import build_content_schema
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from contenttypes_app.schema_generation import (
     DRAFT_07,
     CapturedComponent,
     SlotGroupError,
-    build_content_schema,
     component_schema_problems,
 )
+from tests.contenttypes_app.schema_reference import build_content_schema
 
 LAYOUT = CapturedComponent(
     id="l",

@@ -2,20 +2,18 @@
 against a live server.
 
 Skipped, with the reason, when the ``playwright`` package or a ``chromium`` binary is missing;
-``REQUIRE_BROWSER_TESTS=1`` (set by ``.ci/run`` once Chromium is installed) turns that skip into a
-failure. ``UPDATE_SCREENSHOTS=1`` also refreshes the screenshots in ``docs/screenshots/``.
+``REQUIRE_BROWSER_TESTS=1`` turns that skip into a failure (tests/e2e/conftest.py). The docs
+screenshots come from the demo data, in ``test_admin_demo_browser.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from marketplace.models import Listing
+from tests.e2e.browser import PASSWORD, expect, login
 from tests.factories import OrganizationFactory, UserFactory
 from tests.marketplace.moderation_helpers import (
     make_acquisition,
@@ -26,76 +24,7 @@ from tests.marketplace.moderation_helpers import (
     moderators_group,
 )
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "browser-test-pass-2024"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashing costs ~0.25 s per user; these tests create many users and check no passwords
-    # (the browser test logs in, with the same hasher on both sides).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _missing() -> str | None:
-    if sync_playwright is None:
-        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
-    if shutil.which("chromium") is None:
-        return "no `chromium` executable on PATH (Debian: apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    reason = _missing()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
-            pytest.fail(f"browser tests required but {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
-    # Playwright's sync API runs an event loop on this thread while the browser is open; the ORM
-    # calls the tests make between browser steps (and pytest-django's flush) are plain
-    # synchronous code, so Django's async-safety guard has to stand down meanwhile.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
-def screenshot(page, name: str, *, width: int = 1360, height: int = 900) -> None:
-    """Refresh ``docs/screenshots/<name>`` when asked to (so a plain run leaves the tree clean)."""
-    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
-        return
-    page.set_viewport_size({"width": width, "height": height})
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name))
-    page.set_viewport_size({"width": 1360, "height": 900})
 
 
 @pytest.fixture
@@ -152,14 +81,6 @@ def queue():
     return listings
 
 
-def login(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text("Log out", ignore_case=True)
-
-
 def test_moderator_filters_the_queue_opens_a_listing_and_rejects_it(page, live_server, queue):
     make_moderator(email="max@platform.example", password=PASSWORD)
     target = queue["pending"]
@@ -173,8 +94,6 @@ def test_moderator_filters_the_queue_opens_a_listing_and_rejects_it(page, live_s
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(6)
     expect(rows.first).to_contain_text("Pending review")  # the queue comes first
-    page.click("#toggle-nav-sidebar")  # more room for the columns (remembered by the browser)
-    screenshot(page, "moderation-queue.png", width=1600, height=700)
 
     page.locator("#changelist-filter").get_by_role("link", name="Pending review").click()
     expect(rows).to_have_count(2)
@@ -184,16 +103,18 @@ def test_moderator_filters_the_queue_opens_a_listing_and_rejects_it(page, live_s
     expect(page.locator("h2", has_text=target.name)).to_be_visible()
     expect(page.locator(".mod-hidden-note")).to_be_visible()  # hidden content, shown to staff
     expect(page.locator(".mod-snapshot")).to_contain_text("Score this lead from 1 to 5")
-    screenshot(page, "listing-page.png", height=1480)
 
     page.get_by_role("link", name="Reject…").click()
     expect(page.locator("h1")).to_contain_text("Reject")
     page.fill("#id_reason", "Scoring people by protected characteristics is not allowed.")
-    screenshot(page, "reject-reason.png", height=480)
     page.get_by_role("button", name=re.compile(r"Reject 1 listing", re.IGNORECASE)).click()
 
-    # Back on the filtered queue: the message, and the listing has left the pending list.
+    # Back on the listing, with its new status; it has left the pending queue.
     expect(page.locator(".messagelist")).to_contain_text(f"Rejected “{target.name}”.")
+    expect(page.locator("h2", has_text=target.name)).to_be_visible()
+    expect(page.locator(".field-status_badge .mod-status")).to_have_text("Rejected")
+    page.locator(".breadcrumbs").get_by_role("link", name="Listings").click()
+    page.locator("#changelist-filter").get_by_role("link", name="Pending review").click()
     expect(rows).to_have_count(1)
     page.locator("#changelist-filter").get_by_role("link", name="All").first.click()
     row = page.locator("#result_list tbody tr", has_text=target.name)

@@ -4,6 +4,7 @@ queue, the intermediate reason page, single and bulk actions, reports, history, 
 from __future__ import annotations
 
 import pytest
+from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
@@ -154,8 +155,9 @@ def test_queue_shows_counts_and_columns(org, editor, active, other_org, stranger
     (row,) = response.context["cl"].result_list
     assert (row.open_reports_count, row.acquisitions_count) == (1, 2)
     html = response.content.decode()
-    for header in ["Name", "Item type", "Scope", "Status", "Organization", "Publisher"]:
+    for header in ["Name", "Status", "Organization", "Publisher"]:
         assert f">{header}<" in html or f">{header}</a>" in html
+    assert ">Prompt · Marketplace<" in html  # item type and scope, under the name
     assert "Open reports" in html
     assert "Acquisitions" in html
     assert "Published at" in html
@@ -246,6 +248,29 @@ def test_listing_page_shows_hidden_snapshot_item_reports_and_history(
     assert "Staff pick" in html  # the history
     actions = {button["action"] for button in response.context["moderation_buttons"]}
     assert actions == {"suspend", "unfeature"}
+
+
+def test_a_listing_page_says_none_for_inlines_without_rows(pending, moderator):
+    html = login(moderator).get(change_url(pending)).content.decode()
+    inlines = [("reports", "Open reports"), ("moderation_events", "Moderation history")]
+    for prefix, heading in inlines:
+        start = html.index(f'id="{prefix}-group"')
+        group = html[start : html.index("</fieldset>", start)]
+        assert f">{heading}</h2>" in group
+        assert "None." in group
+        assert "<table" not in group  # no header row over nothing
+
+
+def test_a_listing_page_lists_inline_rows_when_there_are_some(
+    active, moderator, other_org, stranger
+):
+    make_report(active, other_org, stranger, details="Copied from our catalogue")
+    html = login(moderator).get(change_url(active)).content.decode()
+    start = html.index('id="reports-group"')
+    group = html[start : html.index("</fieldset>", start)]
+    assert "<table" in group
+    assert "Copied from our catalogue" in group
+    assert "None." not in group
 
 
 def test_staff_viewers_see_the_page_but_no_actions(pending, staff_viewer):
@@ -392,8 +417,9 @@ def test_single_reject_from_the_listing_page(pending, moderator, editor):
 
     done = client.post(url, {"reason": "Duplicate of another listing"})
     assert done.status_code == 302
-    assert done["Location"] == f"{LISTINGS}?status__exact=pending_review"  # back to the queue
-    assert texts(client.get(LISTINGS)) == ["Rejected “Lead scoring”."]
+    # Back to the listing, with the queue's filters for the way back.
+    assert done["Location"] == f"{change_url(pending)}?{filters}"
+    assert texts(client.get(done["Location"])) == ["Rejected “Lead scoring”."]
     pending.refresh_from_db()
     assert pending.status == "rejected"
     assert pending.moderation_reason == "Duplicate of another listing"
@@ -417,7 +443,7 @@ def test_single_one_click_action_and_a_refused_one(pending, active, moderator):
     assert client.get(moderate_url(pending, "approve")).status_code == 200  # a confirmation page
     assert status_of(pending) == "pending_review"
     done = client.post(moderate_url(pending, "approve"))
-    assert done["Location"] == LISTINGS
+    assert done["Location"] == change_url(pending)
     assert status_of(pending) == "active"
     assert texts(client.get(LISTINGS)) == ["Approved “Lead scoring”."]
 
@@ -484,14 +510,32 @@ def test_report_page_offers_resolve_and_dismiss(reports, moderator, staff_viewer
         "dismiss_report",
     }
     assert change_url(open_report.listing) in page.content.decode()
-    closed_page = login(moderator).get(reverse("admin:marketplace_report_change", args=[closed.pk]))
-    assert closed_page.context["moderation_buttons"] == []
     assert login(staff_viewer).get(url).context["moderation_buttons"] == []
 
     done = login(moderator).post(moderate_url(open_report, "dismiss_report"), {"note": "Fine"})
     assert done.status_code == 302
     assert Report.objects.get(pk=open_report.pk).status == "dismissed"
     assert login(staff_viewer).post(moderate_url(closed, "resolve_report")).status_code == 403
+
+
+def test_a_settled_report_is_refused_by_the_service_not_by_the_admin(reports, moderator):
+    """ "A report must be open" lives in the moderation service alone: the admin offers the
+    actions and shows the service's refusal as an error, with the report left as it was."""
+    _, closed = reports
+    client = login(moderator)
+    page = client.get(reverse("admin:marketplace_report_change", args=[closed.pk]))
+    assert {b["action"] for b in page.context["moderation_buttons"]} == {
+        "resolve_report",
+        "dismiss_report",
+    }
+    refused = client.post(moderate_url(closed, "resolve_report"), {"note": "Again"})
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("admin:marketplace_report_change", args=[closed.pk])
+    (message,) = list(get_messages(refused.wsgi_request))
+    assert message.level == messages.ERROR
+    assert str(message) == f"Cannot resolve report {closed.pk}: it is already dismissed."
+    closed.refresh_from_db()
+    assert (closed.status, closed.resolution_note) == ("dismissed", "")
 
 
 # --- moderation history -----------------------------------------------------------------------

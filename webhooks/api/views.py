@@ -22,6 +22,7 @@ from config.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginated, parse_positiv
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.serializers import validated_input
 from publishing.tenancy import actor_from_request
 from webhooks import selectors, services
 from webhooks.api import serializers as s
@@ -31,12 +32,6 @@ from webhooks.models import WebhookDelivery
 TAGS = ["webhooks"]
 EVENT_TAGS = ["events"]
 MANAGE = "manage webhooks"
-
-
-def _validated(serializer_class, request: Request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer
 
 
 def _endpoint(request: Request, webhook_id: str):
@@ -80,7 +75,7 @@ class WebhookListView(StrictQueryParamsMixin, APIView):
     def post(self, request: Request) -> Response:
         actor = actor_from_request(request)
         actor.require_role("admin", MANAGE)
-        data = _validated(s.WebhookCreateInputSerializer, request).validated_data
+        data = validated_input(s.WebhookCreateInputSerializer, request).validated_data
         endpoint = services.webhook_endpoint_create(
             actor=actor,
             url=data["url"],
@@ -109,7 +104,7 @@ class WebhookDetailView(APIView):
     )
     def patch(self, request: Request, webhook_id: str) -> Response:
         actor, endpoint = _endpoint(request, webhook_id)
-        serializer = _validated(s.WebhookUpdateInputSerializer, request)
+        serializer = validated_input(s.WebhookUpdateInputSerializer, request)
         endpoint = services.webhook_endpoint_update(
             actor=actor, endpoint_id=endpoint.pk, changes=serializer.changes()
         )

@@ -1,6 +1,9 @@
 """Bulk-publish a project's content types with the API's rules.
 
 Example: ``python manage.py publish_content_types --organization demo --project site --all-pending``
+
+"Pending" means ``draft`` and ``modified``: changes nobody has published yet. ``unpublished`` types
+were taken down on purpose and come back only with ``--include-unpublished``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.db.models import QuerySet
 
 from config.batches import BatchResult, ItemFailure
 from config.bulk_command import usage_error
@@ -19,7 +23,10 @@ from publishing.bulk_command import OrganizationBulkCommand
 
 
 class Command(OrganizationBulkCommand):
-    help = "Publish content types (draft, modified, unpublished) in batches; safe to re-run."
+    help = (
+        "Publish content types in batches with the API's rules; safe to re-run. --all-pending "
+        "selects draft and modified types (unpublished ones only with --include-unpublished)."
+    )
     verb = "published"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,9 +34,16 @@ class Command(OrganizationBulkCommand):
         parser.add_argument("--project", required=True, help="Project slug.")
         selection = parser.add_mutually_exclusive_group(required=True)
         selection.add_argument(
-            "--all-pending", action="store_true", help="Every draft, modified, unpublished type."
+            "--all-pending",
+            action="store_true",
+            help="Every pending type: draft and modified (unpublished: --include-unpublished).",
         )
         selection.add_argument("--ids-file", help="One content type id per line; '-' is stdin.")
+        parser.add_argument(
+            "--include-unpublished",
+            action="store_true",
+            help="With --all-pending, also republish unpublished types (taken down on purpose).",
+        )
 
     def resolve(self, options: dict[str, Any]) -> None:
         super().resolve(options)
@@ -40,11 +54,14 @@ class Command(OrganizationBulkCommand):
             raise usage_error(f"No project {options['project']!r} in {self.organization.slug}.")
         self.ids_file = options["ids_file"]
         self.check_readable(self.ids_file)
+        if options["include_unpublished"] and not options["all_pending"]:
+            raise usage_error("--include-unpublished goes with --all-pending.")
+        self.statuses = [*PENDING_STATUSES]
+        if options["include_unpublished"]:
+            self.statuses.append(ContentTypeDefinition.Status.UNPUBLISHED)
 
-    def _pending(self):
-        return ContentTypeDefinition.objects.filter(
-            project=self.project, status__in=PENDING_STATUSES
-        )
+    def _pending(self) -> QuerySet[ContentTypeDefinition]:
+        return ContentTypeDefinition.objects.filter(project=self.project, status__in=self.statuses)
 
     def selected_total(self) -> int | None:
         return None if self.ids_file else self._pending().count()

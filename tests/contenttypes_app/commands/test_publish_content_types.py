@@ -15,6 +15,8 @@ from contenttypes_app import services
 from contenttypes_app.bulk import content_type_publish_batch
 from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
 from publishing.models import AuditEvent
+from publishing.tenancy import actor_for
+from tests.conftest import bearer_client, error_of
 from tests.contenttypes_app.conftest import drive
 from tests.contenttypes_app.factories import make_content_type
 
@@ -38,7 +40,7 @@ def more_types(world, count: int) -> list[ContentTypeDefinition]:
     ]
 
 
-def test_all_pending_publishes_draft_modified_and_unpublished(world, org):
+def _three_more_in_each_pending_state(world):
     extra = more_types(world, 3)
     services.content_type_publish(content_type_id=extra[0].pk, actor=world.actor)
     services.content_type_update(
@@ -46,18 +48,53 @@ def test_all_pending_publishes_draft_modified_and_unpublished(world, org):
     )  # modified
     services.content_type_publish(content_type_id=extra[1].pk, actor=world.actor)
     services.content_type_unpublish(content_type_id=extra[1].pk, actor=world.actor)  # unpublished
+    return extra
+
+
+def test_all_pending_publishes_draft_and_modified_but_not_unpublished(world, org):
+    # Issue 14 (4.8): "pending" is draft and modified; an unpublished type was taken down on
+    # purpose and stays down.
+    _three_more_in_each_pending_state(world)
     code, data = run("--organization", org.slug, "--project", "website", "--all-pending")
+    assert code == 0
+    assert data["summary"]["published"] == 3
+    versions = dict(ContentTypeDefinition.objects.values_list("name", "version"))
+    assert versions == {"Article": 1, "Type 0": 2, "Type 1": 1, "Type 2": 1}
+    statuses = dict(ContentTypeDefinition.objects.values_list("name", "status"))
+    assert statuses["Type 1"] == "unpublished"
+    assert {s for n, s in statuses.items() if n != "Type 1"} == {"published"}
+    article = ContentTypeDefinition.objects.get(name="Article")
+    assert article.schema["type"] == "object"
+    assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 5
+    again_code, again = run("--organization", org.slug, "--project", "website", "--all-pending")
+    assert (again_code, again["summary"]["selected"]) == (0, 0)
+    assert ContentTypeVersion.objects.count() == 5
+
+
+def test_include_unpublished_also_republishes_unpublished_types(world, org):
+    _three_more_in_each_pending_state(world)
+    code, data = run(
+        "--organization", org.slug, "--project", "website", "--all-pending",
+        "--include-unpublished",
+    )  # fmt: skip
     assert code == 0
     assert data["summary"]["published"] == 4
     versions = dict(ContentTypeDefinition.objects.values_list("name", "version"))
     assert versions == {"Article": 1, "Type 0": 2, "Type 1": 2, "Type 2": 1}
     assert set(ContentTypeDefinition.objects.values_list("status", flat=True)) == {"published"}
-    article = ContentTypeDefinition.objects.get(name="Article")
-    assert article.schema["type"] == "object"
     assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 6
-    again_code, again = run("--organization", org.slug, "--project", "website", "--all-pending")
-    assert (again_code, again["summary"]["selected"]) == (0, 0)
     assert ContentTypeVersion.objects.count() == 6
+
+
+def test_include_unpublished_needs_all_pending(world, org, tmp_path):
+    ids = tmp_path / "ids"
+    ids.write_text(f"{world.content_type.pk}\n")
+    code, _ = run(
+        "--organization", org.slug, "--project", "website", "--ids-file", str(ids),
+        "--include-unpublished",
+    )  # fmt: skip
+    assert code == 2
+    assert not ContentTypeVersion.objects.exists()
 
 
 def test_ids_file_reports_failures_and_keeps_going(world, org, tmp_path):
@@ -134,3 +171,50 @@ def test_constant_queries_per_batch(world, org):
         assert result.changed == size
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+# --- one publish core: the batch answers what the API answers, in the same guard order --------
+def test_the_batch_answers_forbidden_for_a_published_type_the_actor_may_not_publish(
+    world, org, editor, published, tmp_path
+):
+    # Permission comes before status: an operator without permission no longer sees "unchanged".
+    ids = tmp_path / "ids"
+    ids.write_text(f"{published.pk}\n")
+    code, data = run(
+        "--organization", org.slug, "--project", "website", "--ids-file", str(ids),
+        "--as", editor.email,
+    )  # fmt: skip
+    assert code == 1
+    assert data["summary"]["unchanged"] == 0
+    assert [(f["id"], f["code"]) for f in data["failures"]] == [(str(published.pk), "FORBIDDEN")]
+
+
+def test_the_batch_and_the_api_answer_the_same_error_for_each_rule(world, org, editor, owner):
+    editor_actor = actor_for(editor, org)
+    published = drive(world, "published")
+    deleted = make_content_type(
+        world.actor, world.project, world.layout, world.views, name="Deleted"
+    )
+    services.content_type_change_status(
+        content_type_id=deleted.pk, actor=world.actor, status="deleted"
+    )
+    draft_package = make_content_type(
+        world.actor, world.project, world.layout, world.views, name="Draft pkg",
+        package_version="draft",
+    )  # fmt: skip
+    cases = [
+        (editor, editor_actor, published, "FORBIDDEN"),
+        (owner, world.actor, deleted, "INVALID_STATUS"),
+        (owner, world.actor, draft_package, "VALIDATION_FAILED"),
+    ]
+    for user, actor, definition, code in cases:
+        url = (
+            f"/v1/organizations/{org.pk}/projects/{world.project.pk}"
+            f"/content-types/{definition.pk}/publish"
+        )
+        api = error_of(bearer_client(user).post(url))
+        batch = content_type_publish_batch(
+            actor=actor, project=world.project, content_type_ids=[definition.pk]
+        )
+        assert [(f.code, f.message) for f in batch.failures] == [(code, api["message"])]
+        assert api["code"] == code

@@ -1,0 +1,51 @@
+"""Writes of the content API, one function per use case, by sub-domain (CONVENTIONS.md).
+
+Every function is keyword-only, transactional, scoped to the actor's organization (another
+organization's objects are "not found"), and writes an ``AuditEvent``. Side effects (signals) run
+after commit. Modules: ``projects``, ``components``, ``packages``, ``content_types`` (the status
+machine), ``publish`` (versions), ``assembly`` (checking against a package, the schema in SQL),
+``common`` (what they share).
+"""
+
+from contenttypes_app.services.components import (
+    component_create,
+    component_delete,
+    component_update,
+)
+from contenttypes_app.services.content_types import (
+    UPDATABLE_FIELDS,
+    can_publish,
+    content_type_change_status,
+    content_type_create,
+    content_type_delete,
+    content_type_discard,
+    content_type_set_package_version,
+    content_type_unpublish,
+    content_type_update,
+    normalize_permissions,
+)
+from contenttypes_app.services.packages import package_create
+from contenttypes_app.services.projects import project_create, project_delete, project_update
+from contenttypes_app.services.publish import content_type_publish, content_type_rollback
+
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "can_publish",
+    "component_create",
+    "component_delete",
+    "component_update",
+    "content_type_change_status",
+    "content_type_create",
+    "content_type_delete",
+    "content_type_discard",
+    "content_type_publish",
+    "content_type_rollback",
+    "content_type_set_package_version",
+    "content_type_unpublish",
+    "content_type_update",
+    "normalize_permissions",
+    "package_create",
+    "project_create",
+    "project_delete",
+    "project_update",
+]
