@@ -77,10 +77,12 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     "contenttypes.component.create": None,
     "contenttypes.component.update": None,
     "contenttypes.component.delete": None,
-    "contenttypes.package.create_version": None,
+    "contenttypes.package.create": None,
     "contenttypes.content_type.create": None,
     "contenttypes.content_type.update": None,
+    "contenttypes.content_type.change_package_version": None,
     "contenttypes.content_type.publish": "content_type.published",
+    "contenttypes.content_type.rollback": "content_type.published",  # a new version, too
     "contenttypes.content_type.unpublish": "content_type.unpublished",
     "contenttypes.content_type.discard": None,
     "contenttypes.content_type.delete": "content_type.deleted",
