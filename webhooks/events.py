@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -46,6 +47,37 @@ class UnknownEventTypeError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class EventDraft:
+    """An event to record: ``events_emit`` writes many of them set-based."""
+
+    organization_id: Any
+    type: str
+    data: dict[str, Any]
+    occurred_at: dt.datetime | None = None
+
+
+def _check(types: set[str]) -> None:
+    unknown = sorted(types - EVENT_TYPES.keys())
+    if unknown:
+        raise UnknownEventTypeError(f"Unknown event type {unknown[0]!r}; add it to EVENT_TYPES.")
+    if not connection.in_atomic_block:
+        raise RuntimeError("event_emit must be called inside the transaction of the change.")
+
+
+def _queue_deliveries(pairs: list[tuple[Event, Any]]) -> None:
+    """One bulk insert of deliveries and one insert of their jobs, for (event, endpoint id)."""
+    if not pairs:
+        return
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=now) for event, pk in pairs]
+    )
+    from webhooks.queue import defer_deliveries
+
+    defer_deliveries([(d.pk, 0) for d in deliveries])
+
+
 def event_emit(
     *,
     organization_id: Any,
@@ -64,38 +96,69 @@ def event_emit(
     insert of deliveries, plus one insert of all their jobs when there are any.
 
     ``endpoint_id`` sends the event to that one endpoint of the organization whatever its
-    subscriptions (``webhook.test``); domain events leave it out.
+    subscriptions (``webhook.test``); domain events leave it out (and are written by the audit
+    helper, ``publishing.services.audit_record``, through ``events_emit``).
     """
-    if type not in EVENT_TYPES:
-        raise UnknownEventTypeError(f"Unknown event type {type!r}; add it to EVENT_TYPES.")
-    if not connection.in_atomic_block:
-        raise RuntimeError("event_emit must be called inside the transaction of the change.")
+    draft = EventDraft(organization_id, type, data, occurred_at)
+    if endpoint_id is None:
+        return events_emit([draft])[0]
+    _check({type})
     event = Event.objects.create(
         organization_id=organization_id,
         type=type,
         data=data,
         occurred_at=occurred_at or timezone.now(),
     )
-    endpoints = WebhookEndpoint.objects.filter(organization_id=organization_id)
-    if endpoint_id is not None:
-        endpoints = endpoints.filter(pk=endpoint_id)
-    else:
-        endpoints = endpoints.filter(enabled=True).filter(
-            Q(event_types__contains=[type]) | Q(event_types__contains=[WILDCARD])
-        )
-    endpoint_ids = list(endpoints.order_by("pk").values_list("pk", flat=True))
-    if endpoint_ids:
-        now = timezone.now()
-        deliveries = WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=now)
-                for pk in endpoint_ids
-            ]
-        )
-        from webhooks.queue import defer_deliveries
-
-        defer_deliveries([(d.pk, 0) for d in deliveries])
+    endpoint_ids = WebhookEndpoint.objects.filter(
+        organization_id=organization_id, pk=endpoint_id
+    ).values_list("pk", flat=True)
+    _queue_deliveries([(event, pk) for pk in endpoint_ids])
     return event
+
+
+def events_emit(drafts: Sequence[EventDraft]) -> list[Event]:
+    """Record many events (of any organizations and types) and queue their deliveries, in the
+    caller's transaction, set-based: one insert of the events, one select of the enabled
+    endpoints of their organizations, one bulk insert of deliveries and one insert of their jobs
+    (the last two only when some endpoint subscribes). Nothing at all for an empty list.
+
+    Each event goes to every enabled endpoint of its organization subscribed to its type (or to
+    ``*``), in endpoint id order. Same rules as ``event_emit``: known types only, inside
+    ``transaction.atomic``.
+    """
+    if not drafts:
+        return []
+    _check({draft.type for draft in drafts})
+    now = timezone.now()
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                organization_id=draft.organization_id,
+                type=draft.type,
+                data=draft.data,
+                occurred_at=draft.occurred_at or now,
+            )
+            for draft in drafts
+        ]
+    )
+    subscribed: dict[str, list[tuple[Any, list[str]]]] = {}
+    endpoints = (
+        WebhookEndpoint.objects.filter(
+            organization_id__in={draft.organization_id for draft in drafts}, enabled=True
+        )
+        .order_by("pk")
+        .values_list("organization_id", "pk", "event_types")
+    )
+    for organization_id, pk, event_types in endpoints:
+        subscribed.setdefault(str(organization_id), []).append((pk, event_types))
+    pairs = [
+        (event, pk)
+        for event in events
+        for pk, event_types in subscribed.get(str(event.organization_id), [])
+        if WILDCARD in event_types or event.type in event_types
+    ]
+    _queue_deliveries(pairs)
+    return events
 
 
 PURGE_BATCH = 5000

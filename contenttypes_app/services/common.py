@@ -14,14 +14,25 @@ from publishing.services import audit_record
 from publishing.tenancy import Actor
 
 
-def audit(actor: Actor, action: str, target_type: str, target: Any, **details: Any) -> None:
-    """Write one audit row about ``target``; details that are ``None`` are left out."""
+def audit(
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target: Any,
+    *,
+    event_data: dict[str, Any] | None = None,
+    **details: Any,
+) -> None:
+    """``publishing.services.audit_record`` for a content-API object (the one audit helper: it
+    also writes the action's domain event, from ``event_data``); details that are ``None`` are
+    left out."""
     audit_record(
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=str(target.pk),
         details={key: value for key, value in details.items() if value is not None},
+        event_data=event_data,
     )
 
 

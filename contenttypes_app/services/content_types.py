@@ -36,6 +36,7 @@ from contenttypes_app.errors import (
     ContentTypeNoPublishedVersionError,
     ContentTypeNotFoundError,
 )
+from contenttypes_app.events import content_type_event_data
 from contenttypes_app.models import (
     Component,
     Content,
@@ -248,7 +249,7 @@ def content_type_create(
         definition.save(force_insert=True)
     except IntegrityError as exc:
         raise _name_conflict(name) from exc
-    audit(actor, "contenttypes.create", "content_type", definition, name=name)
+    audit(actor, "contenttypes.content_type.create", "content_type", definition, name=name)
     return definition
 
 
@@ -315,7 +316,7 @@ def content_type_update(
         require_valid_templates(definition)
     _mark_changed(definition)
     save_definitions([definition], [*changed, "component_ids", "status"])
-    audit(actor, "contenttypes.update", "content_type", definition, fields=changed)
+    audit(actor, "contenttypes.content_type.update", "content_type", definition, fields=changed)
     return definition
 
 
@@ -338,7 +339,14 @@ def content_type_unpublish(
     definition.status = Status.UNPUBLISHED
     definition.withdrawn = True
     save_definitions([definition], ["status", "withdrawn"])
-    audit(actor, "contenttypes.unpublish", "content_type", definition, version=definition.version)
+    audit(
+        actor,
+        "contenttypes.content_type.unpublish",
+        "content_type",
+        definition,
+        event_data=content_type_event_data(definition),
+        version=definition.version,
+    )
     transaction.on_commit(
         partial(
             signals.content_type_unpublished.send_robust,
@@ -380,7 +388,9 @@ def content_type_discard(
     definition.status = Status.UNPUBLISHED if definition.withdrawn else Status.PUBLISHED
     definition.version = last.version
     save_definitions([definition], [*SNAPSHOT_FIELDS, "component_ids", "status", "version"])
-    audit(actor, "contenttypes.discard", "content_type", definition, version=last.version)
+    audit(
+        actor, "contenttypes.content_type.discard", "content_type", definition, version=last.version
+    )
     return definition
 
 
@@ -411,7 +421,7 @@ def content_type_set_package_version(
     save_definitions([definition], ["package_version", "status"])
     audit(
         actor,
-        "contenttypes.package_version",
+        "contenttypes.content_type.change_package_version",
         "content_type",
         definition,
         **{"from": previous, "to": package_version},
@@ -472,11 +482,13 @@ def content_type_change_status(
             raise _name_conflict(definition.name)
         definition.status = status
     save_definitions([definition], ["status", "withdrawn"])
+    deleted = definition.status == Status.DELETED
     audit(
         actor,
-        "contenttypes.status",
+        "contenttypes.content_type.delete" if deleted else "contenttypes.content_type.restore",
         "content_type",
         definition,
+        event_data=content_type_event_data(definition) if deleted else None,
         **{"from": previous, "to": definition.status},
     )
     return definition

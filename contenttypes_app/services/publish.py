@@ -40,6 +40,7 @@ from contenttypes_app.errors import (
     ContentTypeNotFoundError,
     ContentTypeVersionNotFoundError,
 )
+from contenttypes_app.events import content_type_event_data
 from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
 from contenttypes_app.services.assembly import publishable_schema, released_package_rows
 from contenttypes_app.services.content_types import (
@@ -51,8 +52,7 @@ from contenttypes_app.services.content_types import (
 )
 from contenttypes_app.services.templates import invalid_template_ids, template_error
 from contenttypes_app.sql import version_schema_sql
-from publishing.models import AuditEvent
-from publishing.services import audit_event
+from publishing.services import audit_entry, audit_record_many
 from publishing.tenancy import Actor
 
 Status = ContentTypeDefinition.Status
@@ -155,7 +155,10 @@ def content_type_publish_many(
             continue
         outcome.published.append(definition)
     _write_versions(
-        outcome.published, actor, action="contenttypes.publish", audit_details=audit_details
+        outcome.published,
+        actor,
+        action="contenttypes.content_type.publish",
+        audit_details=audit_details,
     )
     return outcome
 
@@ -230,7 +233,8 @@ def _write_versions(
     audit_details: Mapping[str, Any] | None = None,
 ) -> None:
     """Freeze the (locked, checked) definitions as version ``last + 1`` each and mark them
-    published: one insert of versions, one update of definitions, one insert of audit rows."""
+    published: one insert of versions, one update of definitions, one insert of audit rows and
+    the ``content_type.published`` events (``audit_record_many``: +2 queries, +4 with endpoints)."""
     if not definitions:
         return
     now = timezone.now()
@@ -253,15 +257,16 @@ def _write_versions(
         if rolled_back_from is not None:
             details["rolledBackFrom"] = rolled_back_from
         audits.append(
-            audit_event(
+            audit_entry(
                 actor=actor,
                 action=action,
                 target_type="content_type",
                 target_id=str(definition.pk),
                 details={**details, **(audit_details or {})},
+                event_data=content_type_event_data(definition),
             )
         )
-    AuditEvent.objects.bulk_create(audits)
+    audit_record_many(audits)
     for definition in definitions:
         _notify_published(definition)
 
@@ -289,5 +294,7 @@ def content_type_rollback(
             },
         )
     restore_snapshot(definition, target)
-    _write_versions([definition], actor, action="contenttypes.rollback", rolled_back_from=version)
+    _write_versions(
+        [definition], actor, action="contenttypes.content_type.rollback", rolled_back_from=version
+    )
     return definition

@@ -15,6 +15,7 @@ from marketplace.errors import (
     ListingNotFoundError,
     ListingUnavailableError,
 )
+from marketplace.events import acquisition_event_data
 from marketplace.models import (
     Acquisition,
     ItemType,
@@ -118,6 +119,7 @@ def listing_acquire(
             "isEditable": acquisition.is_editable,
             "publisherOrganizationId": str(listing.organization_id),
         },
+        event_data=acquisition_event_data(acquisition, actor),
     )
     return acquisition, True
 
@@ -158,13 +160,16 @@ def acquisition_remove(*, actor: Actor, acquisition_id: str, delete_copy: bool =
     actor.require_role(Role.EDITOR, "manage acquisitions")
     validate_object_id(acquisition_id)
     acquisition = (
-        Acquisition.objects.select_for_update()
+        Acquisition.objects.select_for_update(of=("self",))
+        .select_related("listing", "copied_prompt", "copied_template")
         .filter(pk=acquisition_id, organization=actor.organization)
         .first()
     )
     if acquisition is None:
         raise NotFoundError("Acquisition not found.")
     copy = acquisition.copied_item
+    # The acquisition as the acquirer saw it, before its copy (if asked) goes.
+    event_data = acquisition_event_data(acquisition, actor)
     if delete_copy and copy is not None:
         item_delete(actor=actor, kind=copy.item_type, item_id=copy.pk)
     Listing.objects.filter(pk=acquisition.listing_id, usage_count__gt=0).update(
@@ -176,6 +181,7 @@ def acquisition_remove(*, actor: Actor, acquisition_id: str, delete_copy: bool =
         target_type="acquisition",
         target_id=acquisition.pk,
         details={"listingId": acquisition.listing_id, "deletedCopy": bool(delete_copy and copy)},
+        event_data=event_data,
     )
     acquisition.delete()
 

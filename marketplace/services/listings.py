@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from config.errors import ForbiddenError
 from marketplace.errors import ListingNotFoundError
+from marketplace.events import listing_event_data
 from marketplace.models import Listing, ListingStatus
 from marketplace.services.listing_settings import (
     SETTING_FIELDS,
@@ -16,8 +17,8 @@ from marketplace.services.listing_settings import (
     settings_refusal,
 )
 from marketplace.services.publish import HELD_STATUSES, SCOPE_ORDER, ListingMetadata, item_field
-from publishing.models import AuditEvent, Role
-from publishing.services import audit_event, item_lock
+from publishing.models import Role
+from publishing.services import audit_entry, audit_record, audit_record_many, item_lock
 from publishing.tenancy import Actor
 
 
@@ -63,18 +64,13 @@ def listing_update(
         raise settings_refusal(errors)
     listing.updated_at = timezone.now()
     listing.save()
-    AuditEvent.objects.bulk_create(
-        [
-            audit_event(
-                actor=actor,
-                action="marketplace.listing.update",
-                target_type="listing",
-                target_id=listing.pk,
-                details={
-                    "fields": sorted(changes) + (["metadata"] if metadata is not None else [])
-                },
-            )
-        ]
+    audit_record(
+        actor=actor,
+        action="marketplace.listing.update",
+        target_type="listing",
+        target_id=listing.pk,
+        details={"fields": sorted(changes) + (["metadata"] if metadata is not None else [])},
+        event_data=listing_event_data(listing),
     )
     return listing
 
@@ -95,7 +91,9 @@ def unpublish_locked_listings(
 
     The one home of the moderation-hold rule: a listing unpublished while rejected or suspended
     keeps ``moderation_hold``, so republishing it only re-submits it for review. Already
-    unpublished listings are skipped (idempotent). Two statements whatever the count.
+    unpublished listings are skipped (idempotent). A constant number of statements whatever the
+    count: the update, the audit rows, and their ``listing.unpublished`` events (two, four with
+    subscribed endpoints).
     """
     now = timezone.now()
     changed, audits = [], []
@@ -108,17 +106,18 @@ def unpublish_locked_listings(
         listing.updated_at = now
         changed.append(listing)
         audits.append(
-            audit_event(
+            audit_entry(
                 actor=actor,
                 action="marketplace.listing.unpublish",
                 target_type="listing",
                 target_id=listing.pk,
                 details={"scope": listing.scope, "previousStatus": previous, **(details or {})},
+                event_data=listing_event_data(listing),
             )
         )
     if changed:
         Listing.objects.bulk_update(changed, ["status", "moderation_hold", "updated_at"])
-        AuditEvent.objects.bulk_create(audits)
+        audit_record_many(audits)
     return changed
 
 

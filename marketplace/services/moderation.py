@@ -30,9 +30,10 @@ Why these and no others:
 
 Every service is keyword-only, checks that the moderator holds ``marketplace.moderate_listing``,
 locks the listing row (``SELECT … FOR NO KEY UPDATE``) and decides on the locked row, writes a
-``ModerationEvent`` and an ``AuditEvent`` in the same transaction, and sends emails only after
-commit. Invalid transitions raise ``ListingModerationError`` (HTTP 409, code ``INVALID_STATUS``, in
-``marketplace.errors``).
+``ModerationEvent`` and an audit row (with its domain event: ``listing.approved``, ``.rejected``,
+``.suspended``, ``.reinstated``, to the publishing organization) in the same transaction, and
+sends emails only after commit. Invalid transitions raise ``ListingModerationError`` (HTTP 409,
+code ``INVALID_STATUS``, in ``marketplace.errors``).
 The ``*_many`` variants (``marketplace.services.moderation_bulk``) run one transaction per object
 so one refusal skips only that object, and return a ``BulkOutcome`` that counts what was done and
 what was skipped, and why.
@@ -52,6 +53,7 @@ from marketplace.errors import (
     ReportInvalidStatusError,
     ReportNotFoundError,
 )
+from marketplace.events import listing_event_data
 from marketplace.models import (
     Listing,
     ListingStatus,
@@ -62,8 +64,8 @@ from marketplace.models import (
     Scope,
 )
 from marketplace.services.moderation_notices import notify_publisher_after_commit
-from publishing.models import AuditEvent, User
-from publishing.services import audit_event
+from publishing.models import User
+from publishing.services import AUDIT_ACTIONS, AuditEntry, audit_entry, audit_record_many
 
 MODERATE_PERMISSION = "marketplace.moderate_listing"
 REASON_MAX_LENGTH = 2000
@@ -148,8 +150,8 @@ def clean_reason(action: str, reason: str | None) -> str:
     )
 
 
-# --- audit ------------------------------------------------------------------------------------
-def _event_and_audit(
+# --- records ----------------------------------------------------------------------------------
+def _moderation_records(
     *,
     listing: Listing,
     moderator: User,
@@ -158,7 +160,9 @@ def _event_and_audit(
     reason: str,
     report: Report | None = None,
     details: dict | None = None,
-) -> tuple[ModerationEvent, AuditEvent]:
+) -> tuple[ModerationEvent, AuditEntry]:
+    """The moderation log row and the audit entry (with its domain event, if the action has
+    one) of one moderation action; the caller bulk-writes them."""
     event = ModerationEvent(
         listing=listing,
         moderator=moderator,
@@ -177,7 +181,7 @@ def _event_and_audit(
     else:
         verb = action.removesuffix("_report")
         audit_action, target_type, target_id = f"marketplace.report.{verb}", "report", report.pk
-    audit = audit_event(
+    audit = audit_entry(
         actor=None,
         user=moderator,
         organization=listing.organization,
@@ -191,6 +195,7 @@ def _event_and_audit(
             "reason": reason,
             **(details or {}),
         },
+        event_data=listing_event_data(listing) if AUDIT_ACTIONS[audit_action] else None,
     )
     return event, audit
 
@@ -212,7 +217,7 @@ def _lock_listing(listing_id: str) -> Listing:
 
 def _resolve_open_reports(
     *, listing: Listing, moderator: User, action: str, reason: str, now
-) -> list[tuple[ModerationEvent, AuditEvent]]:
+) -> list[tuple[ModerationEvent, AuditEntry]]:
     """Settle every open report of a listing that moderators just took down."""
     reports = list(
         Report.objects.select_for_update(no_key=True)
@@ -227,7 +232,7 @@ def _resolve_open_reports(
         report.resolved_at = now
         report.resolution_note = note
         rows.append(
-            _event_and_audit(
+            _moderation_records(
                 listing=listing,
                 moderator=moderator,
                 action=ModerationAction.RESOLVE_REPORT,
@@ -285,7 +290,7 @@ def _moderate_listing(
     listing.save(update_fields=fields)
 
     rows = [
-        _event_and_audit(
+        _moderation_records(
             listing=listing,
             moderator=moderator,
             action=action,
@@ -299,7 +304,7 @@ def _moderate_listing(
             listing=listing, moderator=moderator, action=action, reason=reason, now=now
         )
     ModerationEvent.objects.bulk_create([event for event, _ in rows])
-    AuditEvent.objects.bulk_create([audit for _, audit in rows])
+    audit_record_many([audit for _, audit in rows])
     if action in TAKEDOWN_ACTIONS and notify:
         notify_publisher_after_commit(listing, action, reason)
     return listing
@@ -413,7 +418,7 @@ def _settle_report(*, action: str, report_id: str, moderator: User, note: str) -
     report.resolved_at = timezone.now()
     report.resolution_note = note
     report.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
-    event, audit = _event_and_audit(
+    event, audit = _moderation_records(
         listing=listing,
         moderator=moderator,
         action=action,
@@ -423,7 +428,7 @@ def _settle_report(*, action: str, report_id: str, moderator: User, note: str) -
         details={"reportReason": report.reason},
     )
     event.save()
-    audit.save()
+    audit_record_many([audit])
     return report
 
 

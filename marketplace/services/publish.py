@@ -2,7 +2,8 @@
 
 Publishing locks the item row first (the same lock every item write takes), so concurrent
 publishes of one item run one after the other; the unique (item, scope) constraints are the
-backstop. Every change writes an ``AuditEvent``.
+backstop. Every listing written gets an audit row and a ``listing.published`` event
+(``publishing.services.audit``), both bulk-inserted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.errors import DomainError, ForbiddenError
+from marketplace.events import listing_event_data
 from marketplace.models import ItemType, Listing, ListingStatus, Scope
 from marketplace.services.listing_settings import (
     FIELD_BY_NAME,
@@ -28,8 +30,8 @@ from marketplace.services.listing_settings import (
     settings_refusal,
 )
 from publishing.errors import ContentHiddenError
-from publishing.models import ITEM_MODELS, VERSION_MODELS, AuditEvent, ItemSource, PublishableItem
-from publishing.services import audit_event, item_lock
+from publishing.models import ITEM_MODELS, VERSION_MODELS, ItemSource, PublishableItem
+from publishing.services import AuditEntry, audit_entry, audit_record_many, item_lock
 from publishing.services.items import can_edit_item, next_version
 from publishing.tenancy import Actor
 
@@ -171,7 +173,8 @@ def publish_locked_items(
 
     Then it records a ``publish`` version for each item changed since its last version, creates
     or updates one listing per (item, enabled scope) with ``INSERT … ON CONFLICT (item, scope) DO
-    UPDATE``, and writes one audit row per listing written. With ``touch_unchanged`` (the API)
+    UPDATE``, and writes one audit row and one ``listing.published`` event per listing written
+    (set-based: a constant number of queries whatever the count). With ``touch_unchanged`` (the API)
     listings that would not change are still written (their ``updatedAt`` moves); without it
     (bulk commands) they are skipped, so a re-run writes nothing.
     """
@@ -221,7 +224,8 @@ def publish_locked_items(
     outcome = PublishOutcome(changed_items={version.item.pk for version in versions})
 
     now = timezone.now()
-    to_write, audits = [], []
+    to_write: list[Listing] = []
+    audits: list[tuple[Listing, dict[str, Any]]] = []
     for item in items:
         for scope in enabled:
             listing = existing.get((item.pk, scope))
@@ -259,12 +263,9 @@ def publish_locked_items(
                 listing.published_at = now
             to_write.append(listing)
             audits.append(
-                audit_event(
-                    actor=actor,
-                    action="marketplace.listing.publish",
-                    target_type="listing",
-                    target_id=listing.pk,
-                    details={
+                (
+                    listing,
+                    {
                         "itemType": item_type,
                         "itemId": item.pk,
                         "scope": scope,
@@ -284,7 +285,19 @@ def publish_locked_items(
             unique_fields=[fk, "scope"],
             update_fields=PUBLISH_FIELDS,
         )
-        AuditEvent.objects.bulk_create(audits)
+        # After the upsert: the event data is the listing as written (its id and timestamps).
+        entries: list[AuditEntry] = [
+            audit_entry(
+                actor=actor,
+                action="marketplace.listing.publish",
+                target_type="listing",
+                target_id=listing.pk,
+                details=details,
+                event_data=listing_event_data(listing),
+            )
+            for listing, details in audits
+        ]
+        audit_record_many(entries)
     return outcome
 
 

@@ -3,14 +3,19 @@
 from publishing.services.accounts import (
     api_key_create,
     api_key_revoke,
-    audit_event,
-    audit_record,
     membership_add,
     membership_change_role,
     membership_remove,
     organization_create,
     organization_update,
     user_register,
+)
+from publishing.services.audit import (
+    AUDIT_ACTIONS,
+    AuditEntry,
+    audit_entry,
+    audit_record,
+    audit_record_many,
 )
 from publishing.services.items import (
     item_checkpoint,
@@ -24,10 +29,13 @@ from publishing.services.items import (
 )
 
 __all__ = [
+    "AUDIT_ACTIONS",
+    "AuditEntry",
     "api_key_create",
     "api_key_revoke",
-    "audit_event",
+    "audit_entry",
     "audit_record",
+    "audit_record_many",
     "item_checkpoint",
     "item_create",
     "item_delete",

@@ -1,4 +1,4 @@
-"""Writes for identity and tenancy: registration, organizations, memberships, API keys, audit."""
+"""Writes for identity and tenancy: registration, organizations, memberships, API keys."""
 
 from __future__ import annotations
 
@@ -14,38 +14,9 @@ from django.utils import timezone
 from config.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from config.slugs import free_slug, slug_base
 from publishing.authentication import API_KEY_PREFIX, hash_api_key
-from publishing.models import APIKey, AuditEvent, Membership, Organization, Role, User
+from publishing.models import APIKey, Membership, Organization, Role, User
+from publishing.services.audit import audit_record
 from publishing.tenancy import Actor
-
-
-# --- audit -------------------------------------------------------------------------------------
-def audit_event(
-    *,
-    actor: Actor | None,
-    action: str,
-    target_type: str,
-    target_id: str,
-    organization: Organization | None = None,
-    details: dict[str, Any] | None = None,
-    user: User | None = None,
-) -> AuditEvent:
-    """Build (unsaved) one audit row; use ``audit_record`` or ``AuditEvent.objects.bulk_create``."""
-    return AuditEvent(
-        actor_user=actor.user if actor else user,
-        actor_api_key=actor.api_key if actor else None,
-        organization=organization or (actor.organization if actor else None),
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        request_id=actor.request_id if actor else "",
-        details=details or {},
-    )
-
-
-def audit_record(**kwargs: Any) -> AuditEvent:
-    event = audit_event(**kwargs)
-    event.save()
-    return event
 
 
 # --- users and organizations ------------------------------------------------------------------

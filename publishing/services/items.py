@@ -21,6 +21,7 @@ from config.errors import (
 from config.ids import validate_object_id
 from config.preconditions import if_match_tags
 from publishing.errors import ContentHiddenError, VersionNotFoundError
+from publishing.events import item_version_event_data
 from publishing.models import (
     ITEM_MODELS,
     VERSION_MODELS,
@@ -30,7 +31,7 @@ from publishing.models import (
     Role,
     User,
 )
-from publishing.services.accounts import audit_record
+from publishing.services.audit import audit_record
 from publishing.tenancy import Actor
 from publishing.variables import MAX_VARIABLES
 
@@ -80,16 +81,6 @@ def _check_limits(item: PublishableItem) -> None:
         )
 
 
-def _audit(actor: Actor, item: PublishableItem, verb: str, **details: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=f"publishing.{item.item_type}.{verb}",
-        target_type=item.item_type,
-        target_id=item.pk,
-        details=details,
-    )
-
-
 def next_version(
     *, item: PublishableItem, author: User | None, source: str, label: str = ""
 ) -> ItemVersion:
@@ -126,7 +117,13 @@ def item_create(*, actor: Actor, kind: str, data: dict[str, Any]) -> Publishable
     item.refresh_derived()
     _check_limits(item)
     item.save()
-    _audit(actor, item, "create")
+    audit_record(
+        actor=actor,
+        action=f"publishing.{item.item_type}.create",
+        target_type=item.item_type,
+        target_id=item.pk,
+        details={},
+    )
     return item
 
 
@@ -159,7 +156,13 @@ def item_update_locked(
     if item.content_hash != old_hash:
         item.revision += 1
     item.save()
-    _audit(actor, item, "update", fields=sorted(data))
+    audit_record(
+        actor=actor,
+        action=f"publishing.{item.item_type}.update",
+        target_type=item.item_type,
+        target_id=item.pk,
+        details={"fields": sorted(data)},
+    )
     return item
 
 
@@ -175,7 +178,13 @@ def item_delete(*, actor: Actor, kind: str, item_id: str) -> None:
         raise ConflictError(
             "Unpublish this item's listings before deleting it.", details={"listingIds": blocking}
         )
-    _audit(actor, item, "delete", name=item.name)
+    audit_record(
+        actor=actor,
+        action=f"publishing.{item.item_type}.delete",
+        target_type=item.item_type,
+        target_id=item.pk,
+        details={"name": item.name},
+    )
     item.delete()
 
 
@@ -191,7 +200,14 @@ def item_checkpoint(
     version = item_snapshot_version(
         item=item, author=actor.user, source=ItemSource.MANUAL, label=label
     )
-    _audit(actor, item, "checkpoint", version=version.number)
+    audit_record(
+        actor=actor,
+        action=f"publishing.{item.item_type}.checkpoint",
+        target_type=item.item_type,
+        target_id=item.pk,
+        details={"version": version.number},
+        event_data=item_version_event_data(item, version),
+    )
     return version, True
 
 
@@ -215,5 +231,12 @@ def item_restore(
     version = item_snapshot_version(
         item=item, author=actor.user, source=ItemSource.RESTORE, label=f"Restored v{number}"
     )
-    _audit(actor, item, "restore", fromVersion=number, version=version.number)
+    audit_record(
+        actor=actor,
+        action=f"publishing.{item.item_type}.restore",
+        target_type=item.item_type,
+        target_id=item.pk,
+        details={"fromVersion": number, "version": version.number},
+        event_data=item_version_event_data(item, version),
+    )
     return item, version

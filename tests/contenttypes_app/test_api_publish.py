@@ -93,7 +93,7 @@ def test_publish_writes_one_immutable_version_and_an_audit_event(world, owner):
     assert version.published_by == owner
     assert version.schema == response.json()["schema"]
     assert version.name == "Article"
-    event = AuditEvent.objects.get(action="contenttypes.publish")
+    event = AuditEvent.objects.get(action="contenttypes.content_type.publish")
     assert event.target_id == str(world.content_type.pk)
     assert event.details["version"] == 1
     assert event.actor_user == owner
@@ -131,7 +131,7 @@ def test_publishing_an_unchanged_published_type_is_a_no_op(world, owner, publish
     assert ContentTypeVersion.objects.filter(definition=world.content_type).count() == 1
     after = world.refresh()
     assert after.revision == before.revision
-    assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 1
+    assert AuditEvent.objects.filter(action="contenttypes.content_type.publish").count() == 1
 
 
 def test_publishing_a_deleted_type_answers_the_reference_error(world, owner):
@@ -353,7 +353,7 @@ def test_the_unique_version_constraint_is_the_backstop(world, owner):
     assert error_of(response)["code"] == "CONFLICT"
     ct = world.refresh()
     assert (ct.status, ct.version) == ("draft", None)
-    assert not AuditEvent.objects.filter(action="contenttypes.publish").exists()
+    assert not AuditEvent.objects.filter(action="contenttypes.content_type.publish").exists()
 
 
 def test_a_failing_signal_receiver_does_not_fail_the_publish(

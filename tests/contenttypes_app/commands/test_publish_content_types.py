@@ -65,7 +65,7 @@ def test_all_pending_publishes_draft_and_modified_but_not_unpublished(world, org
     assert {s for n, s in statuses.items() if n != "Type 1"} == {"published"}
     article = ContentTypeDefinition.objects.get(name="Article")
     assert article.schema["type"] == "object"
-    assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 5
+    assert AuditEvent.objects.filter(action="contenttypes.content_type.publish").count() == 5
     again_code, again = run("--organization", org.slug, "--project", "website", "--all-pending")
     assert (again_code, again["summary"]["selected"]) == (0, 0)
     assert ContentTypeVersion.objects.count() == 5
@@ -82,7 +82,7 @@ def test_include_unpublished_also_republishes_unpublished_types(world, org):
     versions = dict(ContentTypeDefinition.objects.values_list("name", "version"))
     assert versions == {"Article": 1, "Type 0": 2, "Type 1": 2, "Type 2": 1}
     assert set(ContentTypeDefinition.objects.values_list("status", flat=True)) == {"published"}
-    assert AuditEvent.objects.filter(action="contenttypes.publish").count() == 6
+    assert AuditEvent.objects.filter(action="contenttypes.content_type.publish").count() == 6
     assert ContentTypeVersion.objects.count() == 6
 
 

@@ -1,0 +1,95 @@
+"""Payload builders for the marketplace's domain events (see ``publishing.services.audit``).
+
+Each builder returns the resource as the API shows it to the organization that receives the
+event, from rows the service already holds (no query, so the batch publish stays set-based):
+
+- ``listing.*`` go to the publishing organization: ``OwnListingOutputSerializer``'s shape, content
+  included (it is that organization's own content);
+- ``acquisition.*`` go to the acquiring organization: ``AcquisitionDetailSerializer``'s shape as
+  the acquirer sees it, so a hidden body is null (``content_visible_to``, the one rule).
+
+``tests/marketplace/test_events.py`` checks each builder against its serializer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace.models import Acquisition, Listing, ListingStatus, ShareType
+from marketplace.selectors import content_visible_to
+from publishing.events import iso
+from publishing.tenancy import Actor
+
+
+def listing_event_data(listing: Listing) -> dict[str, Any]:
+    """A listing as its publishing organization sees it (``GET /api/marketplace/my-listings``)."""
+    moderation = None
+    if listing.moderation_reason or listing.moderated_at is not None:
+        moderation = {
+            "reason": listing.moderation_reason,
+            "moderatedAt": iso(listing.moderated_at),
+        }
+    return {
+        "id": listing.pk,
+        "itemType": listing.item_type,
+        "itemId": listing.item_id,
+        "itemVersion": listing.item_version,
+        "scope": listing.scope,
+        "shareType": listing.share_type,
+        "isContentVisible": listing.is_content_visible,
+        "allowEditableReferences": listing.allow_editable_references,
+        "status": listing.status,
+        "name": listing.name,
+        "description": listing.description,
+        "usageInformation": listing.usage_information,
+        "variables": list(listing.snapshot_variables),
+        "content": listing.snapshot_body,
+        "usageCount": listing.usage_count,
+        "moderation": moderation,
+        "publisherId": listing.publisher_id,
+        "publishedAt": iso(listing.published_at),
+        "updatedAt": iso(listing.updated_at),
+    }
+
+
+def acquisition_event_data(acquisition: Acquisition, actor: Actor) -> dict[str, Any]:
+    """An acquisition as the acquiring organization (``actor``'s) sees it
+    (``GET /api/marketplace/acquisitions/{id}``): never the body of a hidden listing."""
+    listing = acquisition.listing
+    copy = acquisition.copied_item
+    item = None
+    if acquisition.type == ShareType.COPY:
+        if copy is not None:
+            item = {
+                "id": copy.pk,
+                "name": copy.name,
+                "description": copy.description,
+                "body": None if copy.content_hidden else copy.body,
+                "variables": list(copy.variables),
+                "version": copy.latest_version or None,
+                "contentHidden": copy.content_hidden,
+            }
+    elif listing.status == ListingStatus.ACTIVE:
+        visible = content_visible_to(listing, actor)
+        item = {
+            "id": listing.item_id,
+            "name": listing.snapshot_name,
+            "description": listing.snapshot_description,
+            "body": listing.snapshot_body if visible else None,
+            "variables": list(listing.snapshot_variables),
+            "version": listing.item_version,
+            "contentHidden": not visible,
+        }
+    return {
+        "id": acquisition.pk,
+        "itemType": listing.item_type,
+        "type": acquisition.type,
+        "isEditable": acquisition.is_editable,
+        "publishedItemId": acquisition.listing_id,
+        "originalItemId": listing.item_id,
+        "copiedItemId": copy.pk if copy is not None else None,
+        "acquiredAt": iso(acquisition.acquired_at),
+        "listingName": listing.name,
+        "available": acquisition.type == ShareType.COPY or listing.status == ListingStatus.ACTIVE,
+        "item": item,
+    }
