@@ -9,6 +9,7 @@ import uuid
 from django.db.models import F, Q, QuerySet
 
 from contenttypes_app.errors import ContentNotFoundError, ContentVersionNotFoundError
+from contenttypes_app.events import with_type_version
 from contenttypes_app.models import Content, ContentVersion
 from contenttypes_app.selectors import _project_exists
 from publishing.tenancy import Actor
@@ -23,11 +24,7 @@ CONTENT_SORTS = {
 DEFAULT_CONTENT_SORT = "-updatedAt"
 
 
-def _annotated(queryset: QuerySet[Content]) -> QuerySet[Content]:
-    return queryset.annotate(
-        type_version_number=F("type_version__version"),
-        package_version=F("type_version__package_version"),
-    )
+_annotated = with_type_version
 
 
 def content_list(

@@ -5,13 +5,19 @@ organization with the content type as the API lists it (``ContentTypeOutputSeria
 ``omit_schema``: a schema can weigh hundreds of kB, and the batch publish leaves it deferred, so
 building the event never reloads it), plus ``projectId``. Built from the locked row, no query;
 ``tests/contenttypes_app/test_events.py`` checks it against the serializer.
+
+``content.published`` / ``.unpublished`` / ``.deleted`` / ``.migrated`` carry the content item as
+the API lists it (``ContentOutputSerializer`` with ``omit_content``: fetch the document with
+``GET …/content/{id}``), built from the locked row and its annotated type version.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from contenttypes_app.models import ContentTypeDefinition
+from django.db.models import F, QuerySet
+
+from contenttypes_app.models import Content, ContentTypeDefinition
 from publishing.events import iso
 
 
@@ -52,4 +58,41 @@ def content_type_event_data(definition: ContentTypeDefinition) -> dict[str, Any]
         },
         "createdAt": iso(definition.created_at),
         "updatedAt": iso(definition.updated_at),
+    }
+
+
+def with_type_version(queryset: QuerySet[Content]) -> QuerySet[Content]:
+    """Content rows with the number and package of the type version they are locked to, in the
+    same query (the API's and the events' ``typeVersion`` and ``packageVersion``)."""
+    return queryset.annotate(
+        type_version_number=F("type_version__version"),
+        package_version=F("type_version__package_version"),
+    )
+
+
+def content_event_data(item: Content) -> dict[str, Any]:
+    """A content item as its organization's API lists it (without the document)."""
+    if Content.type_version.is_cached(item):  # just migrated: the new version is loaded
+        type_version, package_version = item.type_version.version, item.type_version.package_version
+    else:
+        type_version, package_version = item.type_version_number, item.package_version
+    metadata = item.metadata or {}
+    return {
+        "id": str(item.pk),
+        "typeId": str(item.type_id),
+        "typeVersion": type_version,
+        "packageVersion": package_version,
+        "name": item.name,
+        "description": item.description,
+        "status": item.status,
+        "version": item.version,
+        "lastPublishedVersion": item.last_published_version,
+        "isTemplate": item.is_template,
+        "tags": [str(tag) for tag in item.tags],
+        "metadata": {
+            key: metadata.get(key)
+            for key in ("author", "locale", "publishedAt", "publishedBy", "rolledBackFrom")
+        },
+        "createdAt": iso(item.created_at),
+        "updatedAt": iso(item.updated_at),
     }

@@ -37,6 +37,10 @@ EVENT_TYPES: dict[str, str] = {
     "content_type.published": "A content type was published (a new immutable version).",
     "content_type.unpublished": "A content type was unpublished.",
     "content_type.deleted": "A content type was deleted (soft).",
+    "content.published": "A content item was published (a new immutable version).",
+    "content.unpublished": "A content item was unpublished.",
+    "content.deleted": "A content item was deleted (soft).",
+    "content.migrated": "A content item moved to a newer version of its content type.",
     "webhook.test": "Sent by POST /api/webhooks/{id}/test.",
 }
 WILDCARD = "*"

@@ -36,10 +36,12 @@ from contenttypes_app.errors import (
     ContentVersionNotFoundError,
     TypeVersionNotFoundError,
 )
+from contenttypes_app.events import content_event_data, with_type_version
 from contenttypes_app.models import Content, ContentTypeDefinition, ContentTypeVersion
 from contenttypes_app.services.common import audit, project_for_actor
 from contenttypes_app.services.content_types import can_publish
 from publishing.models import Role
+from publishing.services.audit import AUDIT_ACTIONS
 from publishing.tenancy import Actor
 
 Status = Content.Status
@@ -48,10 +50,12 @@ UPDATABLE_FIELDS = frozenset({"name", "description", "content", "tags", "metadat
 METADATA_INPUT_KEYS = ("author", "locale")
 
 
-def _audit(actor: Actor, verb: str, item: Content, **details: Any) -> None:
-    """The one place content writes audit rows (``contenttypes.content.<verb>``), so the audit
-    helper can be swapped in one place."""
-    audit(actor, f"contenttypes.content.{verb}", "content", item, **details)
+def content_audit(actor: Actor, verb: str, item: Content, **details: Any) -> None:
+    """The one place content writes audit rows (``contenttypes.content.<verb>``), and with them
+    the action's domain event (``content.*``, see ``AUDIT_ACTIONS``), built from the row."""
+    action = f"contenttypes.content.{verb}"
+    event_data = content_event_data(item) if AUDIT_ACTIONS.get(action) else None
+    audit(actor, action, "content", item, event_data=event_data, **details)
 
 
 def content_for_update(
@@ -59,7 +63,7 @@ def content_for_update(
 ) -> Content:
     """The item row, locked (its type joined, not locked, without the type's schema)."""
     queryset = (
-        Content.objects.select_for_update(no_key=True, of=("self",))
+        with_type_version(Content.objects.select_for_update(no_key=True, of=("self",)))
         .select_related("type")
         .defer("type__schema", "type__component_ids")
         .filter(pk=content_id, project__organization_id=actor.organization.pk)
@@ -164,7 +168,9 @@ def content_create(
         created_by=actor.user,
     )
     item.save(force_insert=True)
-    _audit(actor, "create", item, typeId=str(definition.pk), typeVersion=type_version.version)
+    content_audit(
+        actor, "create", item, typeId=str(definition.pk), typeVersion=type_version.version
+    )
     return item
 
 
@@ -198,7 +204,7 @@ def content_update(
         setattr(item, key, changes[key])
     _mark_changed(item)
     save_content(item, [*changed, "status"])
-    _audit(actor, "update", item, fields=changed)
+    content_audit(actor, "update", item, fields=changed)
     return item
 
 
@@ -219,7 +225,7 @@ def content_unpublish(
     item.status = Status.UNPUBLISHED
     item.withdrawn = True
     save_content(item, ["status", "withdrawn"])
-    _audit(actor, "unpublish", item, version=item.version)
+    content_audit(actor, "unpublish", item, version=item.version)
     return item
 
 
@@ -250,7 +256,7 @@ def content_discard(
     item.version = last.version
     item.metadata = {**item.metadata, "rolledBackFrom": None}
     save_content(item, ["name", "content", "type_version", "status", "version", "metadata"])
-    _audit(actor, "discard", item, version=last.version)
+    content_audit(actor, "discard", item, version=last.version)
     return item
 
 
@@ -287,7 +293,8 @@ def content_change_status(
             raise ContentInvalidStatusError(f"Cannot restore to {status}: restore it to {right}.")
         item.status = status
     save_content(item, ["status", "withdrawn"])
-    _audit(actor, "status", item, **{"from": previous, "to": item.status})
+    verb = "delete" if item.status == Status.DELETED else "restore"
+    content_audit(actor, verb, item, **{"from": previous, "to": item.status})
     return item
 
 
@@ -335,7 +342,7 @@ def content_rollback(
     item.status = Status.MODIFIED
     item.metadata = {**item.metadata, "rolledBackFrom": version}
     save_content(item, ["name", "content", "type_version", "status", "metadata"])
-    _audit(actor, "rollback", item, rolledBackFrom=version)
+    content_audit(actor, "rollback", item, rolledBackFrom=version)
     return item
 
 
@@ -358,7 +365,7 @@ def content_migrate(
     )
     target = (
         ContentTypeVersion.objects.filter(definition_id=item.type_id, version=target_type_version)
-        .only("id", "version")
+        .only("id", "version", "package_version")
         .first()
     )
     if target is None:
@@ -378,5 +385,5 @@ def content_migrate(
     item.type_version = target
     item.status = Status.MODIFIED if item.status != Status.DRAFT else Status.DRAFT
     save_content(item, ["type_version", "status"])
-    _audit(actor, "migrate", item, **{"from": current, "to": target.version})
+    content_audit(actor, "migrate", item, **{"from": current, "to": target.version})
     return item

@@ -29,8 +29,9 @@ from config.preconditions import require_if_match
 from contenttypes_app import signals
 from contenttypes_app.content_schema import require_valid
 from contenttypes_app.errors import ContentInvalidStatusError, ContentNotFoundError
+from contenttypes_app.events import with_type_version
 from contenttypes_app.models import Content, ContentTypeDefinition, ContentVersion
-from contenttypes_app.services.content import _audit, require_content_publisher
+from contenttypes_app.services.content import content_audit, require_content_publisher
 from publishing.tenancy import Actor
 
 Status = Content.Status
@@ -53,7 +54,7 @@ def _lock(
 ) -> list[Content]:
     """The items, locked in primary key order (concurrent batches never deadlock)."""
     queryset = (
-        Content.objects.select_for_update(no_key=True, of=("self",))
+        with_type_version(Content.objects.select_for_update(no_key=True, of=("self",)))
         .select_related("type")
         .defer("type__schema", "type__component_ids")
         .filter(pk__in=content_ids, project__organization_id=actor.organization.pk)
@@ -164,7 +165,7 @@ def _write_versions(items: list[Content], actor: Actor, audit_details: Mapping[s
         ) from exc
     Content.objects.bulk_update(items, [*PUBLISH_FIELDS, "revision", "updated_at"])
     for item in items:
-        _audit(actor, "publish", item, version=item.version, **audit_details)
+        content_audit(actor, "publish", item, version=item.version, **audit_details)
         transaction.on_commit(
             partial(
                 signals.content_published.send_robust,

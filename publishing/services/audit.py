@@ -87,6 +87,15 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     "contenttypes.content_type.discard": None,
     "contenttypes.content_type.delete": "content_type.deleted",
     "contenttypes.content_type.restore": None,
+    "contenttypes.content.create": None,
+    "contenttypes.content.update": None,
+    "contenttypes.content.publish": "content.published",
+    "contenttypes.content.unpublish": "content.unpublished",
+    "contenttypes.content.discard": None,
+    "contenttypes.content.rollback": None,  # a working copy, nothing published
+    "contenttypes.content.migrate": "content.migrated",
+    "contenttypes.content.delete": "content.deleted",
+    "contenttypes.content.restore": None,
 }
 
 

@@ -17,7 +17,7 @@ from marketplace import services
 from marketplace.services import ListingMetadata, ScopeSettings
 from publishing import services as item_services
 from publishing.tenancy import actor_for
-from tests.contenttypes_app.conftest import owner_actor, world  # noqa: F401 - fixtures
+from tests.contenttypes_app.conftest import article, owner_actor, world  # noqa: F401 - fixtures
 from webhooks.events import EVENT_TYPES
 from webhooks.models import Event
 from webhooks.services import webhook_endpoint_test
@@ -63,6 +63,20 @@ def _generate(world, owner, other_org, stranger, moderator, settings, make_endpo
     services.listing_reject(listing_id=rejected.pk, moderator=moderator, reason="Off-topic")
     kw = {"content_type_id": world.content_type.pk, "actor": actor}
     ct_services.content_type_publish(**kw)
+    content = {"actor": actor}
+    item = ct_services.content_create(
+        **content,
+        project_id=world.content_type.project_id,
+        type_id=world.content_type.pk,
+        name="Welcome",
+        content=article(),
+    )
+    ct_services.content_publish(**content, content_id=item.pk)
+    ct_services.content_unpublish(**content, content_id=item.pk)
+    ct_services.content_type_update(**kw, changes={"description": "Second edition"})
+    ct_services.content_type_publish(**kw)
+    ct_services.content_migrate(**content, content_id=item.pk, target_type_version=2)
+    ct_services.content_delete(**content, content_id=item.pk)
     ct_services.content_type_unpublish(**kw)
     ct_services.content_type_change_status(**kw, status="deleted")
     endpoint = make_endpoint(organization=world.organization, url="https://hooks.example.com/x")
