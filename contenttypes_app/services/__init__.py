@@ -26,7 +26,6 @@ from contenttypes_app.services.content import (
 from contenttypes_app.services.content_publish import content_publish, content_publish_many
 from contenttypes_app.services.content_types import (
     UPDATABLE_FIELDS,
-    can_publish,
     content_type_change_status,
     content_type_create,
     content_type_delete,
@@ -34,9 +33,9 @@ from contenttypes_app.services.content_types import (
     content_type_set_package_version,
     content_type_unpublish,
     content_type_update,
-    normalize_permissions,
 )
 from contenttypes_app.services.packages import package_create
+from contenttypes_app.services.permissions import can_publish, normalize_permissions
 from contenttypes_app.services.projects import project_create, project_delete, project_update
 from contenttypes_app.services.publish import content_type_publish, content_type_rollback
 

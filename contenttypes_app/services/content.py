@@ -39,7 +39,7 @@ from contenttypes_app.errors import (
 from contenttypes_app.events import content_event_data, with_type_version
 from contenttypes_app.models import Content, ContentTypeDefinition, ContentTypeVersion
 from contenttypes_app.services.common import audit, project_for_actor
-from contenttypes_app.services.content_types import can_publish
+from contenttypes_app.services.permissions import can_publish
 from publishing.models import Role
 from publishing.services.audit import AUDIT_ACTIONS
 from publishing.tenancy import Actor

@@ -24,7 +24,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import ForbiddenError
 from config.preconditions import require_if_match
 from contenttypes_app import allow_list as al
 from contenttypes_app import signals
@@ -49,6 +48,11 @@ from contenttypes_app.services.common import (
     audit,
     is_unique_violation,
     project_for_actor,
+)
+from contenttypes_app.services.permissions import (
+    normalize_permissions,
+    require_permission_change_allowed,
+    require_publisher,
 )
 from contenttypes_app.services.templates import require_valid_templates
 from contenttypes_app.sql import as_text, id_in
@@ -93,44 +97,6 @@ def definition_for_update(
     if definition is None:
         raise ContentTypeNotFoundError()
     return definition
-
-
-def can_publish(actor: Actor, definition: ContentTypeDefinition) -> bool:
-    """Admins and owners always; others when the type's ``permissions.publish`` names their role
-    or (for a signed-in user, not an API key) their user id or email."""
-    if actor.has_role(Role.ADMIN):
-        return True
-    publish = (definition.permissions or {}).get("publish") or {}
-    if actor.role in (publish.get("roles") or []):
-        return True
-    if actor.api_key is not None:
-        return False
-    users = {str(u).lower() for u in publish.get("users") or []}
-    return str(actor.user.pk) in users or actor.user.email.lower() in users
-
-
-def require_publisher(actor: Actor, definition: ContentTypeDefinition, action: str) -> None:
-    """403 unless ``can_publish``; ``action`` completes the message ("… to publish this …")."""
-    if not can_publish(actor, definition):
-        raise ForbiddenError(
-            f"You need the admin role, or this content type's publish permission, to {action}."
-        )
-
-
-def normalize_permissions(permissions: dict[str, Any] | None) -> dict[str, Any]:
-    """Every key present, lists de-duplicated in order."""
-    result = default_permissions()
-    source = permissions or {}
-    for key in ("roles", "users"):
-        result[key] = list(dict.fromkeys(source.get(key) or []))
-        result["publish"][key] = list(dict.fromkeys((source.get("publish") or {}).get(key) or []))
-    return result
-
-
-def _require_permission_change_allowed(actor: Actor, old: dict, new: dict) -> None:
-    # Granting publish rights is an admin decision: otherwise an editor could grant themselves.
-    if old.get("publish") != new.get("publish") and not actor.has_role(Role.ADMIN):
-        raise ForbiddenError("You need the admin role or higher to change publish permissions.")
 
 
 def _mark_changed(definition: ContentTypeDefinition) -> None:
@@ -226,7 +192,7 @@ def content_type_create(
     ``content_type_set_package_version``)."""
     actor.require_role(Role.EDITOR, "create content types")
     permissions = normalize_permissions(permissions)
-    _require_permission_change_allowed(actor, default_permissions(), permissions)
+    require_permission_change_allowed(actor, default_permissions(), permissions)
     project = project_for_actor(actor, project_id)
     _require_project_components(project.pk, layout_component_id, component_ids_allow_list)
     definition = ContentTypeDefinition(
@@ -293,7 +259,7 @@ def content_type_update(
         changes["layout_component_id"] = uuid.UUID(str(changes["layout_component_id"]))
     if "permissions" in changes:
         changes["permissions"] = normalize_permissions(changes["permissions"])
-        _require_permission_change_allowed(actor, definition.permissions, changes["permissions"])
+        require_permission_change_allowed(actor, definition.permissions, changes["permissions"])
     if "tags" in changes:
         changes["tags"] = list(dict.fromkeys(changes["tags"]))
     changed = sorted(key for key, value in changes.items() if getattr(definition, key) != value)

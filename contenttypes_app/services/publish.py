@@ -46,10 +46,10 @@ from contenttypes_app.services.assembly import publishable_schema, released_pack
 from contenttypes_app.services.content_types import (
     SNAPSHOT_FIELDS,
     definition_for_update,
-    require_publisher,
     restore_snapshot,
     save_definitions,
 )
+from contenttypes_app.services.permissions import require_publisher
 from contenttypes_app.services.templates import invalid_template_ids, template_error
 from contenttypes_app.sql import version_schema_sql
 from publishing.services import audit_entry, audit_record_many
