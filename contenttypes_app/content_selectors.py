@@ -11,7 +11,7 @@ from django.db.models import F, Q, QuerySet
 from contenttypes_app.errors import ContentNotFoundError, ContentVersionNotFoundError
 from contenttypes_app.events import with_type_version
 from contenttypes_app.models import Content, ContentVersion
-from contenttypes_app.selectors import _project_exists
+from contenttypes_app.selectors import require_project_exists
 from publishing.tenancy import Actor
 
 # API sort keys → ORM orderings (the id breaks ties so pages never overlap; each is an index).
@@ -40,7 +40,7 @@ def content_list(
 ) -> QuerySet[Content]:
     """Non-deleted items (``status=deleted`` lists the bin), without their ``content``.
     ``tags``: every tag must be present (GIN index). ``search``: name or description."""
-    _project_exists(actor, project_id)
+    require_project_exists(actor, project_id)
     queryset = Content.objects.filter(project_id=project_id).defer("content")
     queryset = queryset.filter(status=status) if status else queryset.exclude(status="deleted")
     if type_id:

@@ -57,7 +57,8 @@ def project_get(*, actor: Actor, project_id: uuid.UUID) -> Project:
     return project
 
 
-def _project_exists(actor: Actor, project_id: uuid.UUID) -> None:
+def require_project_exists(actor: Actor, project_id: uuid.UUID) -> None:
+    """404 unless the project is the actor's organization's (the lists of the content API)."""
     if not Project.objects.filter(pk=project_id, organization_id=actor.organization.pk).exists():
         raise ProjectNotFoundError()
 
@@ -72,7 +73,7 @@ def component_list(
     search: str | None = None,
 ) -> QuerySet[Component]:
     """Live components (``status=deleted`` lists the deleted ones), by name."""
-    _project_exists(actor, project_id)
+    require_project_exists(actor, project_id)
     queryset = Component.objects.filter(project_id=project_id)
     live = ~Q(status=Component.Status.DELETED)
     queryset = queryset.filter(Q(status=status) if status else live)
@@ -107,7 +108,7 @@ class DraftPackage:
 
 
 def package_list(*, actor: Actor, project_id: uuid.UUID) -> QuerySet[Package]:
-    _project_exists(actor, project_id)
+    require_project_exists(actor, project_id)
     return (
         Package.objects.filter(project_id=project_id)
         .select_related("created_by")
@@ -117,7 +118,7 @@ def package_list(*, actor: Actor, project_id: uuid.UUID) -> QuerySet[Package]:
 
 
 def package_get(*, actor: Actor, project_id: uuid.UUID, version: str) -> Package | DraftPackage:
-    _project_exists(actor, project_id)
+    require_project_exists(actor, project_id)
     if version == semver.DRAFT:
         live = Component.objects.filter(project_id=project_id).exclude(
             status=Component.Status.DELETED
@@ -178,7 +179,7 @@ def content_type_list(
 ) -> QuerySet[ContentTypeDefinition]:
     """Non-deleted types (``status=deleted`` lists the bin). ``tags``: every tag must be present
     (GIN index on ``tags``). ``search``: case-insensitive substring of name or description."""
-    _project_exists(actor, project_id)
+    require_project_exists(actor, project_id)
     queryset = ContentTypeDefinition.objects.filter(project_id=project_id).defer("schema")
     # Without a status filter the bin (deleted types) stays out of the list.
     queryset = queryset.filter(status=status) if status else queryset.exclude(status=Status.DELETED)
