@@ -127,5 +127,9 @@ def test_the_registry_lists_the_issue_s_types():
         "content_type.published",
         "content_type.unpublished",
         "content_type.deleted",
+        "content.published",  # the content issue's types
+        "content.unpublished",
+        "content.deleted",
+        "content.migrated",
         "webhook.test",
     } == set(EVENT_TYPES)
