@@ -304,6 +304,11 @@ def env_seconds_list(name: str, default: str) -> list[int]:
     return values
 
 
+# Bulk content migrations (POST …/content-types/{id}/migrate-content): items per transaction, and
+# how many items that did not fit the report lists (it counts them all).
+CONTENT_MIGRATION_BATCH_SIZE = env_int("CONTENT_MIGRATION_BATCH_SIZE", 1000)
+CONTENT_MIGRATION_FAILURES_KEPT = env_int("CONTENT_MIGRATION_FAILURES_KEPT", 1000)
+
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_SCHEDULE = env_seconds_list(

@@ -8,10 +8,14 @@ import uuid
 
 from django.db.models import F, Q, QuerySet
 
-from contenttypes_app.errors import ContentNotFoundError, ContentVersionNotFoundError
+from contenttypes_app.errors import (
+    ContentMigrationNotFoundError,
+    ContentNotFoundError,
+    ContentVersionNotFoundError,
+)
 from contenttypes_app.events import with_type_version
-from contenttypes_app.models import Content, ContentVersion
-from contenttypes_app.selectors import require_project_exists
+from contenttypes_app.models import Content, ContentMigration, ContentVersion
+from contenttypes_app.selectors import content_type_get, require_project_exists
 from publishing.tenancy import Actor
 
 # API sort keys → ORM orderings (the id breaks ties so pages never overlap; each is an index).
@@ -91,4 +95,37 @@ def content_version_get(
             f"Version {version} of this content does not exist.",
             details={"requestedVersion": version, "latestVersion": item.last_published_version},
         )
+    return found
+
+
+# --- bulk migrations of a type's content -------------------------------------------------------
+def content_migration_list(
+    *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID
+) -> QuerySet[ContentMigration]:
+    """A type's migrations and dry runs, newest first (404 for another organization's type)."""
+    content_type_get(
+        actor=actor, project_id=project_id, content_type_id=content_type_id, with_schema=False
+    )
+    return (
+        ContentMigration.objects.filter(type_id=content_type_id)
+        .select_related("target")
+        .order_by("-created_at", "-id")
+    )
+
+
+def content_migration_get(
+    *, actor: Actor, project_id: uuid.UUID, content_type_id: uuid.UUID, migration_id: uuid.UUID
+) -> ContentMigration:
+    found = (
+        ContentMigration.objects.select_related("target")
+        .filter(
+            pk=migration_id,
+            type_id=content_type_id,
+            project_id=project_id,
+            project__organization_id=actor.organization.pk,
+        )
+        .first()
+    )
+    if found is None:
+        raise ContentMigrationNotFoundError()
     return found

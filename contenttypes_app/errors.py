@@ -145,3 +145,16 @@ class ContentInvalidMigrationError(SemanticValidationError):
 
     code = "INVALID_MIGRATION"
     default_message = "Content can only be migrated to a newer type version."
+
+
+# --- bulk content migrations -------------------------------------------------------------------
+class ContentMigrationNotFoundError(NotFoundError):
+    code = "MIGRATION_NOT_FOUND"
+    default_message = "Content migration not found."
+
+
+class ContentMigrationInProgressError(ConflictError):
+    """409 ``MIGRATION_IN_PROGRESS`` with ``details.migrationId``: one real migration per type."""
+
+    code = "MIGRATION_IN_PROGRESS"
+    default_message = "A content migration of this content type is already queued or running."

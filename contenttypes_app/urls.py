@@ -94,6 +94,21 @@ urlpatterns = [
         views.ContentTypeVersionDetailView.as_view(),
         name="ct-content-type-version-detail",
     ),
+    path(
+        f"{CONTENT_TYPE}/migrate-content",
+        views.ContentTypeMigrateContentView.as_view(),
+        name="ct-content-type-migrate-content",
+    ),
+    path(
+        f"{CONTENT_TYPE}/content-migrations",
+        views.ContentMigrationListView.as_view(),
+        name="ct-content-migration-list",
+    ),
+    path(
+        f"{CONTENT_TYPE}/content-migrations/<uuid:migration_id>",
+        views.ContentMigrationDetailView.as_view(),
+        name="ct-content-migration-detail",
+    ),
     path(f"{PROJECT}/content", views.ContentListView.as_view(), name="ct-content-list"),
     path(CONTENT, views.ContentDetailView.as_view(), name="ct-content-detail"),
     path(f"{CONTENT}/publish", views.ContentPublishView.as_view(), name="ct-content-publish"),

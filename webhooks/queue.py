@@ -1,29 +1,14 @@
-"""Deferring delivery jobs through Django's own database connection.
-
-procrastinate's worker swaps the app's connector for a psycopg pool; jobs deferred through that
-pool would commit on their own. Every delivery job is therefore deferred here, through a
-``DjangoConnector`` (Django's connection of the calling thread), so it joins the caller's
-transaction in the web process and in the worker alike: a rollback removes the jobs with the
-rows that asked for them.
-"""
+"""Deferring delivery jobs in the caller's transaction (``config.jobs``): a rollback removes the
+jobs with the rows that asked for them, in the web process and in the worker alike."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
-from procrastinate import manager, tasks
-from procrastinate.contrib.django import django_connector
-from procrastinate.contrib.django import settings as procrastinate_settings
+from config.jobs import defer_jobs
 
 DELIVER_TASK = "webhooks.deliver"
 QUEUE = "webhooks"
-
-
-@cache
-def _job_manager() -> manager.JobManager:
-    alias = procrastinate_settings.settings.DATABASE_ALIAS
-    return manager.JobManager(django_connector.DjangoConnector(alias=alias))
 
 
 def defer_deliveries(
@@ -36,16 +21,12 @@ def defer_deliveries(
     under a row lock), so of two jobs queued for the same attempt (a scheduled retry and a
     redelivery) one sends and the other does nothing.
     """
-    if not deliveries:
-        return
-    template = tasks.configure_task(
-        name=DELIVER_TASK, job_manager=_job_manager(), queue=QUEUE, schedule_at=schedule_at
-    ).job
-    _job_manager().batch_defer_jobs(
-        [
-            template.evolve(
-                task_kwargs={"delivery_id": delivery_id, "attempts_done": attempts_done},
-            )
+    defer_jobs(
+        DELIVER_TASK,
+        queue=QUEUE,
+        kwargs_list=[
+            {"delivery_id": delivery_id, "attempts_done": attempts_done}
             for delivery_id, attempts_done in deliveries
-        ]
+        ],
+        schedule_at=schedule_at,
     )

@@ -284,6 +284,9 @@ class ContentTypeDefinition(models.Model):
     schema = DocumentJSONField(null=True, blank=True)
     template_content_ids = models.JSONField(default=list, blank=True)
     permissions = models.JSONField(default=default_permissions, blank=True)
+    # Set by ``PUT …/package-version`` with ``migrateContent``: the next publish starts a bulk
+    # migration of the type's content to the version it writes (``services.content_migration``).
+    migrate_content_on_publish = models.BooleanField(default=False)
     author = models.CharField(max_length=254, blank=True, default="")
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -402,3 +405,6 @@ class ContentTypeVersion(ImmutableModel):
 # imported last so that they can use the bases above, and re-exported from here.
 from contenttypes_app.models.content import Content as Content  # noqa: E402
 from contenttypes_app.models.content import ContentVersion as ContentVersion  # noqa: E402
+from contenttypes_app.models.content_migration import (  # noqa: E402
+    ContentMigration as ContentMigration,
+)

@@ -41,8 +41,12 @@ class Content(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.PROTECT, related_name="content_items", db_index=False
     )
+    # Led by ct_content_type_id_idx (the bulk migration walks a type's items in id order).
     type = models.ForeignKey(
-        ContentTypeDefinition, on_delete=models.PROTECT, related_name="content_items"
+        ContentTypeDefinition,
+        on_delete=models.PROTECT,
+        related_name="content_items",
+        db_index=False,
     )
     type_version = models.ForeignKey(
         ContentTypeVersion, on_delete=models.PROTECT, related_name="content_items"
@@ -103,6 +107,7 @@ class Content(models.Model):
             ),
             models.Index(fields=["project", "-updated_at", "-id"], name="ct_content_updated_idx"),
             models.Index(fields=["project", "name", "id"], name="ct_content_name_idx"),
+            models.Index(fields=["type", "id"], name="ct_content_type_id_idx"),
             GinIndex(fields=["tags"], name="ct_content_tags_gin"),
         ]
 

@@ -4,7 +4,8 @@ Every function is keyword-only, transactional, scoped to the actor's organizatio
 organization's objects are "not found"), and writes an ``AuditEvent``. Side effects (signals) run
 after commit. Modules: ``projects``, ``components``, ``packages``, ``content_types`` (the status
 machine), ``publish`` (versions), ``assembly`` (checking against a package, the schema in SQL),
-``common`` (what they share), ``content`` and ``content_publish`` (content items), ``templates``.
+``common`` (what they share), ``content`` and ``content_publish`` (content items),
+``content_migration`` (bulk migration of a type's content, as a job), ``templates``.
 """
 
 from contenttypes_app.services.components import (
@@ -22,6 +23,10 @@ from contenttypes_app.services.content import (
     content_rollback,
     content_unpublish,
     content_update,
+)
+from contenttypes_app.services.content_migration import (
+    content_migration_run,
+    content_migration_start,
 )
 from contenttypes_app.services.content_publish import content_publish, content_publish_many
 from contenttypes_app.services.content_types import (
@@ -51,6 +56,8 @@ __all__ = [
     "content_delete",
     "content_discard",
     "content_migrate",
+    "content_migration_run",
+    "content_migration_start",
     "content_publish",
     "content_publish_many",
     "content_rollback",

@@ -366,11 +366,15 @@ def content_type_set_package_version(
     content_type_id: uuid.UUID,
     actor: Actor,
     package_version: str,
+    migrate_content: bool | None = None,
     project_id: uuid.UUID | None = None,
     if_match: str | None = None,
 ) -> ContentTypeDefinition:
     """Point the definition at another package after checking that the package exists and holds
-    the layout and every allow-listed component. ``draft`` (the live components) is allowed."""
+    the layout and every allow-listed component. ``draft`` (the live components) is allowed.
+
+    ``migrate_content`` (when given) sets whether the next publish migrates the type's content
+    to the version it writes (``services.content_migration``); ``None`` leaves it as it was."""
     actor.require_role(Role.EDITOR, "change the package version")
     definition = definition_for_update(actor, content_type_id, project_id)
     require_if_match(if_match, definition.etag)
@@ -378,19 +382,26 @@ def content_type_set_package_version(
         raise ContentTypeInvalidStatusError(
             "Cannot change the package version of content type with status: deleted"
         )
-    previous = definition.package_version
+    previous, previous_flag = definition.package_version, definition.migrate_content_on_publish
     definition.package_version = package_version
     captured_components(definition)
-    if package_version == previous:
+    if migrate_content is not None:
+        definition.migrate_content_on_publish = migrate_content
+    if package_version == previous and definition.migrate_content_on_publish == previous_flag:
         return definition
-    _mark_changed(definition)
-    save_definitions([definition], ["package_version", "status"])
+    if package_version != previous:
+        _mark_changed(definition)
+    save_definitions([definition], ["package_version", "status", "migrate_content_on_publish"])
     audit(
         actor,
         "contenttypes.content_type.change_package_version",
         "content_type",
         definition,
-        **{"from": previous, "to": package_version},
+        **{
+            "from": previous,
+            "to": package_version,
+            "migrateContent": definition.migrate_content_on_publish,
+        },
     )
     return definition
 

@@ -43,6 +43,7 @@ from contenttypes_app.errors import (
 from contenttypes_app.events import content_type_event_data
 from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
 from contenttypes_app.services.assembly import publishable_schema, released_package_rows
+from contenttypes_app.services.content_migration import content_migrations_after_publish
 from contenttypes_app.services.content_types import (
     SNAPSHOT_FIELDS,
     definition_for_update,
@@ -248,7 +249,9 @@ def _write_versions(
             details={"version": versions[0].version},
         ) from exc
     restored = [*SNAPSHOT_FIELDS, "component_ids"] if rolled_back_from is not None else []
-    save_definitions(definitions, [*PUBLISH_UPDATE_FIELDS, *restored])
+    # before the save: it clears the migrateContent flag of the types it queues a migration for
+    content_migrations_after_publish(actor, list(zip(definitions, versions, strict=True)))
+    save_definitions(definitions, [*PUBLISH_UPDATE_FIELDS, *restored, "migrate_content_on_publish"])
     audits = []
     for definition in definitions:
         if definition.pk in generated:

@@ -87,6 +87,7 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     "contenttypes.content_type.discard": None,
     "contenttypes.content_type.delete": "content_type.deleted",
     "contenttypes.content_type.restore": None,
+    "contenttypes.content_type.migrate_content": None,  # each item migrated emits content.migrated
     "contenttypes.content.create": None,
     "contenttypes.content.update": None,
     "contenttypes.content.publish": "content.published",

@@ -18,6 +18,10 @@ from contenttypes_app.api.serializers.content import (
     content_changes,
     content_list_filters,
 )
+from contenttypes_app.api.serializers.content_migrations import (
+    ContentMigrationOutputSerializer,
+    MigrateContentInputSerializer,
+)
 from contenttypes_app.api.serializers.content_types import (
     ContentTypeCreateInputSerializer,
     ContentTypeListQuerySerializer,
@@ -88,6 +92,7 @@ __all__ = [
     "ContentMetadataInputSerializer",
     "ContentMetadataOutputSerializer",
     "ContentMigrateInputSerializer",
+    "ContentMigrationOutputSerializer",
     "ContentOutputSerializer",
     "ContentTypeCreateInputSerializer",
     "ContentTypeListQuerySerializer",
@@ -100,6 +105,7 @@ __all__ = [
     "JSONObjectField",
     "MetadataInputSerializer",
     "MetadataOutputSerializer",
+    "MigrateContentInputSerializer",
     "PackageComponentOutputSerializer",
     "PackageCreateInputSerializer",
     "PackageOutputSerializer",

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from config.errors import ValidationFailedError
 from config.renderers import RawJSON
 from config.serializers import (
+    StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     StrictSerializer,
@@ -169,6 +170,12 @@ class ContentTypeUpdateInputSerializer(StrictSerializer):
 
 class PackageVersionInputSerializer(StrictSerializer):
     packageVersion = PackageVersionField()
+    migrateContent = StrictBooleanField(
+        required=False,
+        help_text="true: the next publish migrates every content item of this type to the "
+        "version it writes (a job, listed under content-migrations); false: it does not. "
+        "Absent: unchanged.",
+    )
 
 
 class RollbackInputSerializer(StrictSerializer):

@@ -14,6 +14,11 @@ from contenttypes_app.api.views.content import (
     ContentVersionDetailView,
     ContentVersionListView,
 )
+from contenttypes_app.api.views.content_migrations import (
+    ContentMigrationDetailView,
+    ContentMigrationListView,
+    ContentTypeMigrateContentView,
+)
 from contenttypes_app.api.views.content_types import (
     ContentTypeDetailView,
     ContentTypeDiscardView,
@@ -42,12 +47,15 @@ __all__ = [
     "ContentDiscardView",
     "ContentListView",
     "ContentMigrateView",
+    "ContentMigrationDetailView",
+    "ContentMigrationListView",
     "ContentPublishView",
     "ContentRollbackView",
     "ContentStatusView",
     "ContentTypeDetailView",
     "ContentTypeDiscardView",
     "ContentTypeListView",
+    "ContentTypeMigrateContentView",
     "ContentTypePackageVersionView",
     "ContentTypePublishView",
     "ContentTypeRollbackView",

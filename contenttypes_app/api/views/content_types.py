@@ -306,7 +306,9 @@ class ContentTypePackageVersionView(APIView):
             "Checks that the package exists (422 PACKAGE_NOT_FOUND) and holds the layout and every "
             "allow-listed component (422 VALIDATION_FAILED, `details.invalidComponentIds`). "
             '`"draft"` (the live components) is accepted while developing. A published type '
-            "becomes modified; a draft stays draft."
+            "becomes modified; a draft stays draft. `migrateContent: true` makes the next "
+            "publish migrate every content item of the type to the version it writes (a job: "
+            "see `GET …/content-migrations`)."
         ),
         request=s.PackageVersionInputSerializer,
         parameters=CONTENT_TYPE_PARAMETERS,
@@ -322,6 +324,7 @@ class ContentTypePackageVersionView(APIView):
             content_type_id=id,
             actor=actor,
             package_version=data["packageVersion"],
+            migrate_content=data.get("migrateContent"),
             project_id=project_id,
             if_match=if_match(request),
         )

@@ -1,0 +1,45 @@
+"""Deferring task-engine jobs inside the caller's transaction (the ground floor: no app imports).
+
+procrastinate's worker swaps the app's connector for a psycopg pool; jobs deferred through that
+pool would commit on their own. Every job is therefore deferred here, through a
+``DjangoConnector`` (Django's connection of the calling thread), so it joins the caller's
+transaction in the web process and in the worker alike: a rollback removes the jobs with the rows
+that asked for them (a transactional outbox without writing one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from procrastinate import manager, tasks
+from procrastinate.contrib.django import django_connector
+from procrastinate.contrib.django import settings as procrastinate_settings
+
+
+@cache
+def job_manager() -> manager.JobManager:
+    """A job manager on Django's database connection (see the module docstring)."""
+    alias = procrastinate_settings.settings.DATABASE_ALIAS
+    return manager.JobManager(django_connector.DjangoConnector(alias=alias))
+
+
+def defer_jobs(
+    task_name: str,
+    *,
+    queue: str,
+    kwargs_list: Sequence[Mapping[str, Any]],
+    schedule_at: dt.datetime | None = None,
+) -> None:
+    """One job of ``task_name`` per kwargs mapping, inserted in a single statement in the
+    caller's transaction. Nothing for an empty list."""
+    if not kwargs_list:
+        return
+    template = tasks.configure_task(
+        name=task_name, job_manager=job_manager(), queue=queue, schedule_at=schedule_at
+    ).job
+    job_manager().batch_defer_jobs(
+        [template.evolve(task_kwargs=dict(kwargs)) for kwargs in kwargs_list]
+    )

@@ -1,0 +1,30 @@
+"""procrastinate tasks of the content API (autodiscovered by procrastinate.contrib.django).
+
+Jobs are thin: they call the service the API queued them for."""
+
+from __future__ import annotations
+
+from django.db import close_old_connections
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+from contenttypes_app.services.content_migration import (
+    MIGRATE_TASK,
+    QUEUE,
+    content_migration_run,
+)
+
+
+@app.task(
+    name=MIGRATE_TASK,
+    queue=QUEUE,
+    # The run resumes after its last committed batch, so a retry (the database went away, the
+    # worker was killed and the stalled-job sweep put it back) neither repeats nor skips an item.
+    retry=RetryStrategy(max_attempts=5, exponential_wait=5),
+)
+def migrate_content(*, migration_id: str) -> None:
+    close_old_connections()  # worker threads keep their connections: drop broken or old ones
+    try:
+        content_migration_run(migration_id)
+    finally:
+        close_old_connections()
