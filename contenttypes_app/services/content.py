@@ -34,11 +34,11 @@ from contenttypes_app.errors import (
     ContentTypeInvalidStatusError,
     ContentTypeReferenceNotFoundError,
     ContentVersionNotFoundError,
-    TypeVersionNotFoundError,
 )
 from contenttypes_app.events import content_event_data, with_type_version
 from contenttypes_app.models import Content, ContentTypeDefinition, ContentTypeVersion
 from contenttypes_app.services.common import audit, project_for_actor
+from contenttypes_app.services.content_migration import migration_target
 from contenttypes_app.services.permissions import can_publish
 from publishing.models import Role
 from publishing.services.audit import AUDIT_ACTIONS
@@ -363,16 +363,7 @@ def content_migrate(
     current = ContentTypeVersion.objects.values_list("version", flat=True).get(
         pk=item.type_version_id
     )
-    target = (
-        ContentTypeVersion.objects.filter(definition_id=item.type_id, version=target_type_version)
-        .only("id", "version", "package_version")
-        .first()
-    )
-    if target is None:
-        raise TypeVersionNotFoundError(
-            f"Version {target_type_version} of this content type does not exist.",
-            details={"targetVersion": target_type_version, "latestVersion": item.type.version},
-        )
+    target = migration_target(item.type, target_type_version)
     if target.version < current:
         raise ContentInvalidMigrationError(
             details={"currentVersion": current, "targetVersion": target.version}

@@ -64,7 +64,9 @@ def _defer(migrations: Sequence[ContentMigration]) -> None:
     )
 
 
-def _target_version(definition: ContentTypeDefinition, to_version: int) -> ContentTypeVersion:
+def migration_target(definition: ContentTypeDefinition, to_version: int) -> ContentTypeVersion:
+    """Version ``to_version`` of the type, or 404 ``TYPE_VERSION_NOT_FOUND`` (one item's
+    ``content_migrate`` and the bulk migration)."""
     target = (
         ContentTypeVersion.objects.filter(definition=definition, version=to_version)
         .only("id", "version", "package_version")
@@ -108,7 +110,7 @@ def content_migration_start(
     definition = definition_for_update(actor, content_type_id, project_id)
     if definition.status == ContentTypeDefinition.Status.DELETED:
         raise ContentTypeInvalidStatusError("Cannot migrate the content of a deleted content type.")
-    target = _target_version(definition, to_version)
+    target = migration_target(definition, to_version)
     migration = ContentMigration(
         project_id=definition.project_id,
         type=definition,
