@@ -34,6 +34,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from contenttypes_app import services as ct_services
+from contenttypes_app.models import ContentMigration
 from publishing.tenancy import actor_for
 from tests.security.routes import api_operations
 from tests.security.world import PASSWORD, World, db_snapshot, snapshot_diff
@@ -120,6 +121,19 @@ def _modify_content_type(w: World) -> None:
         actor=actor_for(w.home.owner, w.home.organization),
         changes={"description": "edited, not yet published"},
     )
+
+
+def _migration_id(w: World) -> Any:
+    """A dry run of the home content type (created once), for the migration report row."""
+    found = ContentMigration.objects.filter(type_id=w.home.content_type.pk).first()
+    if found is None:
+        found = ct_services.content_migration_start(
+            actor=actor_for(w.home.owner, w.home.organization),
+            content_type_id=w.home.content_type.pk,
+            to_version=1,
+            dry_run=True,
+        )
+    return found.pk
 
 
 def _content_body(w: World) -> dict:
@@ -267,6 +281,11 @@ MATRIX: list[Row] = [
         setup=_modify_content_type),
     Row("GET", CT + "/versions", V1_READ),
     Row("GET", CT + "/versions/{version}", V1_READ),
+    Row("POST", CT + "/migrate-content", (401, 403, 202, 202, 202, 404, 404, 401, 403),
+        body=lambda w: {"toVersion": 1, "dryRun": True}),
+    Row("GET", CT + "/content-migrations", V1_READ),
+    Row("GET", CT + "/content-migrations/{migration_id}", V1_READ,
+        params={"migration_id": _migration_id}),
     # --- /v1 content items (editors write and, without publish permissions on the type, publish)
     Row("GET", PROJECT + "/content", V1_READ),
     Row("POST", PROJECT + "/content", V1_CREATE, body=_content_body),

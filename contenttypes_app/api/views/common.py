@@ -3,6 +3,7 @@ type response with its ``ETag``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import (
@@ -12,10 +13,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config.schema import PaginationSerializer
 from contenttypes_app.api import serializers as s
 from contenttypes_app.models import ContentTypeDefinition
+from publishing.tenancy import Actor, actor_from_request
 
 PROJECTS = ["content: projects"]
 COMPONENTS = ["content: components"]
@@ -75,3 +78,27 @@ def content_type_response(definition: ContentTypeDefinition, status: int = 200) 
 def if_match(request: Request) -> str | None:
     """The raw ``If-Match`` header, for the service to check under its row lock."""
     return request.headers.get("If-Match")
+
+
+# ``POST`` runs one status-machine action (``service``) on the object the URL names, with the
+# caller's ``If-Match``, and answers the object as ``respond`` does. The publish, unpublish and
+# discard actions of content types and of content are this view with another service; each
+# subclass states its OpenAPI description with ``extend_schema_view(post=...)``. (A comment, not
+# a docstring: drf-spectacular would publish an inherited docstring as the operation's text.)
+class TransitionView(APIView):
+
+    service: Callable[..., Any]  # a keyword-only service: actor, project_id, if_match, <id_kwarg>
+    id_kwarg: str  # the service's name for the id in the URL
+
+    def respond(self, actor: Actor, project_id: Any, obj: Any) -> Response:
+        raise NotImplementedError
+
+    def post(self, request: Request, organization_id, project_id, id) -> Response:
+        actor = actor_from_request(request, organization_id)
+        obj = type(self).service(
+            actor=actor,
+            project_id=project_id,
+            if_match=if_match(request),
+            **{self.id_kwarg: id},
+        )
+        return self.respond(actor, project_id, obj)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +18,12 @@ from config.serializers import validated_input
 from contenttypes_app import content_selectors as selectors
 from contenttypes_app import services
 from contenttypes_app.api import serializers as s
-from contenttypes_app.api.views.common import content_page, if_match, validated_query
+from contenttypes_app.api.views.common import (
+    TransitionView,
+    content_page,
+    if_match,
+    validated_query,
+)
 from contenttypes_app.models import Content, ContentTypeDefinition
 from publishing.tenancy import Actor, actor_from_request
 
@@ -186,8 +191,15 @@ class ContentDetailView(APIView):
         return Response({"message": "Content deleted.", "id": str(item.pk)})
 
 
-class ContentPublishView(APIView):
-    @_action(
+class ContentTransitionView(TransitionView):
+    id_kwarg = "content_id"
+
+    def respond(self, actor: Actor, project_id, obj) -> Response:
+        return content_response(actor, project_id, obj)
+
+
+@extend_schema_view(
+    post=_action(
         "Publish a content item (a new immutable version)",
         "draft → published v1; modified or unpublished → v+1; published (unchanged) → 200 with "
         "no new version; deleted → 409 INVALID_STATUS, as is a content type that is deleted or "
@@ -196,44 +208,35 @@ class ContentPublishView(APIView):
         "content_publish",
         codes=(409, 412, 422),
     )
-    def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        item = services.content_publish(
-            actor=actor, content_id=id, project_id=project_id, if_match=if_match(request)
-        )
-        return content_response(actor, project_id, item)
+)
+class ContentPublishView(ContentTransitionView):
+    service = staticmethod(services.content_publish)
 
 
-class ContentUnpublishView(APIView):
-    @_action(
+@extend_schema_view(
+    post=_action(
         "Unpublish: published → unpublished (same version)",
         'Any other status answers 409 INVALID_STATUS "Cannot unpublish: content is not '
         'currently published".',
         "content_unpublish",
         codes=(409, 412),
     )
-    def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        item = services.content_unpublish(
-            actor=actor, content_id=id, project_id=project_id, if_match=if_match(request)
-        )
-        return content_response(actor, project_id, item)
+)
+class ContentUnpublishView(ContentTransitionView):
+    service = staticmethod(services.content_unpublish)
 
 
-class ContentDiscardView(APIView):
-    @_action(
+@extend_schema_view(
+    post=_action(
         "Discard edits: modified → the last published version",
         "Back to `published` (or `unpublished` when it had been unpublished). Never published: "
         "409 NO_PUBLISHED_VERSION; other statuses 409 INVALID_STATUS.",
         "content_discard",
         codes=(409, 412),
     )
-    def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        item = services.content_discard(
-            actor=actor, content_id=id, project_id=project_id, if_match=if_match(request)
-        )
-        return content_response(actor, project_id, item)
+)
+class ContentDiscardView(ContentTransitionView):
+    service = staticmethod(services.content_discard)
 
 
 class ContentStatusView(APIView):

@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_view,
 )
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,13 +26,14 @@ from contenttypes_app.api.views.common import (
     CONTENT_TYPES,
     ETAG,
     IF_MATCH,
+    TransitionView,
     content_page,
     content_type_response,
     if_match,
     validated_query,
 )
 from contenttypes_app.models import ContentTypeDefinition
-from publishing.tenancy import actor_from_request
+from publishing.tenancy import Actor, actor_from_request
 
 
 # --- content types -----------------------------------------------------------------------------
@@ -168,8 +170,15 @@ class ContentTypeDetailView(APIView):
         return Response({"message": "Content type deleted.", "id": str(definition.pk)})
 
 
-class ContentTypePublishView(APIView):
-    @extend_schema(
+class ContentTypeTransitionView(TransitionView):
+    id_kwarg = "content_type_id"
+
+    def respond(self, actor: Actor, project_id, obj) -> Response:
+        return content_type_response(obj)
+
+
+@extend_schema_view(
+    post=extend_schema(
         tags=CONTENT_TYPES,
         operation_id="content_types_publish",
         summary="Publish Content Type",
@@ -192,16 +201,13 @@ class ContentTypePublishView(APIView):
             **content_errors(401, 403, 404, 409, 412, 422),
         },
     )
-    def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        definition = services.content_type_publish(
-            content_type_id=id, actor=actor, project_id=project_id, if_match=if_match(request)
-        )
-        return content_type_response(definition)
+)
+class ContentTypePublishView(ContentTypeTransitionView):
+    service = staticmethod(services.content_type_publish)
 
 
-class ContentTypeUnpublishView(APIView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         tags=CONTENT_TYPES,
         operation_id="content_types_unpublish",
         summary="Unpublish: published → unpublished (same version)",
@@ -212,16 +218,13 @@ class ContentTypeUnpublishView(APIView):
             **content_errors(401, 403, 404, 409, 412),
         },
     )
-    def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        definition = services.content_type_unpublish(
-            content_type_id=id, actor=actor, project_id=project_id, if_match=if_match(request)
-        )
-        return content_type_response(definition)
+)
+class ContentTypeUnpublishView(ContentTypeTransitionView):
+    service = staticmethod(services.content_type_unpublish)
 
 
-class ContentTypeDiscardView(APIView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         tags=CONTENT_TYPES,
         operation_id="content_types_discard",
         summary="Discard edits: modified → the last published definition",
@@ -237,12 +240,9 @@ class ContentTypeDiscardView(APIView):
             **content_errors(401, 403, 404, 409, 412),
         },
     )
-    def post(self, request: Request, organization_id, project_id, id: uuid.UUID) -> Response:
-        actor = actor_from_request(request, organization_id)
-        definition = services.content_type_discard(
-            content_type_id=id, actor=actor, project_id=project_id, if_match=if_match(request)
-        )
-        return content_type_response(definition)
+)
+class ContentTypeDiscardView(ContentTypeTransitionView):
+    service = staticmethod(services.content_type_discard)
 
 
 STATUS_DESCRIPTION = (
