@@ -20,6 +20,7 @@ from contenttypes_app import services
 from contenttypes_app.models import (
     Component,
     Content,
+    ContentMigration,
     ContentTypeDefinition,
     ContentTypeVersion,
     ContentVersion,
@@ -137,6 +138,7 @@ class ContentTypeDefinitionAdmin(DeferDocuments, ReadOnlyAdmin):
         "schema",
         "template_content_ids",
         "permissions",
+        "migrate_content_on_publish",
         "author",
         "tags",
         "published_at",
@@ -279,3 +281,50 @@ class ContentAdmin(ReadOnlyAdmin):
     @admin.action(description="Unpublish selected content (as yourself)", permissions=["view"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Content]) -> None:
         self._run(request, queryset, "Unpublished", services.content_unpublish)
+
+
+@admin.register(ContentMigration)
+class ContentMigrationAdmin(ReadOnlyAdmin):
+    """Bulk content migrations and dry runs, with their reports (started from the API)."""
+
+    list_display = [
+        "id",
+        "type",
+        "target",
+        "dry_run",
+        "status",
+        "migrated",
+        "unchanged",
+        "failed_count",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "dry_run"]
+    search_fields = ["type__name"]
+    list_select_related = ["type", "target"]
+    readonly_fields = [
+        "id",
+        "project",
+        "type",
+        "target",
+        "dry_run",
+        "status",
+        "migrated",
+        "unchanged",
+        "failed_count",
+        "failures",
+        "error",
+        "cursor",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ContentMigration]:
+        # The type and target columns show the rows' names: never load their schemas.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("type__schema", "type__component_ids", "target__schema")
+        )

@@ -254,3 +254,22 @@ def test_package_version_accepts_migrate_content(world, published, owner):
     assert world.refresh().migrate_content_on_publish
     bad = client.put(url, {"packageVersion": "1.0.0", "migrateContent": 1}, format="json")
     assert bad.status_code == 400
+
+
+def test_the_admin_lists_and_shows_migrations_read_only(client, owner, world, mixed):
+    from django.urls import reverse
+
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    migration = services.content_migration_run(start(world, to_version=2).pk)
+    changelist = client.get(reverse("admin:contenttypes_app_contentmigration_changelist"))
+    assert changelist.status_code == 200
+    assert b"Article v2" in changelist.content
+    change = client.get(
+        reverse("admin:contenttypes_app_contentmigration_change", args=[migration.pk])
+    )
+    assert change.status_code == 200
+    assert str(mixed[1].pk).encode() in change.content  # the failure list
+    assert b'name="_save"' not in change.content
+    assert client.get(reverse("admin:contenttypes_app_contentmigration_add")).status_code == 403

@@ -86,7 +86,6 @@ def if_match(request: Request) -> str | None:
 # subclass states its OpenAPI description with ``extend_schema_view(post=...)``. (A comment, not
 # a docstring: drf-spectacular would publish an inherited docstring as the operation's text.)
 class TransitionView(APIView):
-
     service: Callable[..., Any]  # a keyword-only service: actor, project_id, if_match, <id_kwarg>
     id_kwarg: str  # the service's name for the id in the URL
 
