@@ -57,7 +57,11 @@ class EnvelopePagination(BasePagination):
         offset = (self.page - 1) * self.limit
         # One query for the page and the total: COUNT(*) OVER () is computed before LIMIT.
         rows = list(queryset.annotate(_page_total=Window(Count("*")))[offset : offset + self.limit])
-        if rows:
+        if rows and isinstance(rows[0], dict):  # a .values() queryset (grouped rows)
+            self.total = rows[0]["_page_total"]
+            for row in rows:
+                del row["_page_total"]
+        elif rows:
             self.total = rows[0]._page_total
         else:
             self.total = queryset.count() if offset else 0

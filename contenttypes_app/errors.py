@@ -71,8 +71,29 @@ class PackageVersionExistsError(ConflictError):
 
 
 class ComponentInUseError(ConflictError):
+    """409 ``COMPONENT_IN_USE`` with ``details.referencedByPackages`` (package versions)."""
+
     code = "COMPONENT_IN_USE"
-    default_message = "This component is used by a package or a content type."
+    default_message = "This component is held by a package; packages are immutable."
+
+
+class ComponentInUseByDraftError(ConflictError):
+    """409 ``COMPONENT_IN_USE_BY_DRAFT`` with ``details.contentTypes [{id, name}]``."""
+
+    code = "COMPONENT_IN_USE_BY_DRAFT"
+    default_message = "Content types not yet published with this component allow-list it."
+
+
+class ComponentNoPublishedVersionError(ConflictError):
+    code = "NO_PUBLISHED_VERSION"
+    default_message = "This component has never been captured by a package."
+
+
+class ComponentVersionNotFoundError(NotFoundError):
+    """404 ``VERSION_NOT_FOUND`` with ``details {requestedVersion, latestVersion}``."""
+
+    code = "VERSION_NOT_FOUND"
+    default_message = "No package captured this version of the component."
 
 
 class ProjectNotEmptyError(ConflictError):

@@ -3,11 +3,14 @@ organization's objects are simply not found (404), never forbidden (403)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, Min, Model, OuterRef, Q, QuerySet, Subquery
 
 from contenttypes_app import semver
 from contenttypes_app.errors import (
@@ -25,6 +28,7 @@ from contenttypes_app.models import (
     PackageComponent,
     Project,
 )
+from contenttypes_app.schema_generation import CapturedComponent, component_definition
 from contenttypes_app.sql import as_text
 from publishing.tenancy import Actor
 
@@ -241,3 +245,90 @@ def content_type_version_get(
             },
         )
     return found
+
+
+# --- component versions and resolved packages --------------------------------------------------
+def component_version_list(
+    *, actor: Actor, project_id: uuid.UUID, component_id: uuid.UUID
+) -> QuerySet:
+    """The versions packages captured of a component, newest first, one row (a dict) per
+    version: its name, type and schema (as first captured; a version never changes), every
+    package holding it (``package_versions``, oldest first) and ``captured_at``. One query a
+    page (and one count), whatever the number of packages."""
+    component = component_get(actor=actor, project_id=project_id, component_id=component_id)
+    first = PackageComponent.objects.filter(
+        component_id=component.pk, version=OuterRef("version")
+    ).order_by("package__created_at")
+    return (
+        PackageComponent.objects.filter(component_id=component.pk)
+        .values("version")
+        .annotate(
+            package_versions=ArrayAgg("package__version", order_by="package__created_at"),
+            captured_at=Min("package__created_at"),
+            name=Subquery(first.values("name")[:1]),
+            type=Subquery(first.values("type")[:1]),
+            schema=Subquery(first.values("schema")[:1]),
+        )
+        .order_by("-version")
+    )
+
+
+@dataclass
+class ResolvedPackage:
+    """What a renderer needs of one package version: each component with its schema and its
+    generated definition. ``etag`` is strong: a released package never changes, and the draft
+    one's is a hash of its content."""
+
+    version: str
+    components: list[dict[str, Any]]
+    etag: str
+
+
+def package_etag(project_id: uuid.UUID, version: str) -> str | None:
+    """The ETag of a released package without building it (``None`` for ``draft`` or unknown),
+    so a matching ``If-None-Match`` costs one query."""
+    if version == semver.DRAFT or not semver.is_valid(version):
+        return None
+    package_id = (
+        Package.objects.filter(project_id=project_id, version=version)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return None if package_id is None else f'"{package_id}"'
+
+
+def package_resolved(*, actor: Actor, project_id: uuid.UUID, version: str) -> ResolvedPackage:
+    """The runtime bundle of package ``version`` (``draft``: the live components, their
+    definitions generated now). Assets are an empty list: components carry no stored assets."""
+    package = package_get(actor=actor, project_id=project_id, version=version)
+    if isinstance(package, DraftPackage):
+        rows = package.captured
+        definitions = [
+            component_definition(
+                CapturedComponent(str(c.component_id), c.name, c.type, c.version, c.schema)
+            )
+            for c in rows
+        ]
+    else:
+        rows = list(PackageComponent.objects.filter(package=package).order_by("name", "id"))
+        definitions = [row.definition for row in rows]
+    components = [
+        {
+            "id": str(row.component_id),
+            "name": row.name,
+            "type": row.type,
+            "version": row.version,
+            "schema": row.schema,
+            "definition": definition,
+            "assets": [],
+        }
+        for row, definition in zip(rows, definitions, strict=True)
+    ]
+    if isinstance(package, DraftPackage):
+        digest = hashlib.sha256(
+            json.dumps(components, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()
+        etag = f'"draft-{digest[:32]}"'
+    else:
+        etag = f'"{package.pk}"'
+    return ResolvedPackage(version=package.version, components=components, etag=etag)

@@ -32,17 +32,43 @@ ORG = "organizations/<uuid:organization_id>"
 PROJECT = f"{ORG}/projects/<uuid:project_id>"
 CONTENT_TYPE = f"{PROJECT}/content-types/<uuid:id>"
 CONTENT = f"{PROJECT}/content/<uuid:id>"
+COMPONENT = f"{PROJECT}/components/<uuid:component_id>"
 
 urlpatterns = [
     path(f"{ORG}/projects", views.ProjectListView.as_view(), name="ct-project-list"),
     path(PROJECT, views.ProjectDetailView.as_view(), name="ct-project-detail"),
     path(f"{PROJECT}/components", views.ComponentListView.as_view(), name="ct-component-list"),
     path(
-        f"{PROJECT}/components/<uuid:component_id>",
+        COMPONENT,
         views.ComponentDetailView.as_view(),
         name="ct-component-detail",
     ),
     path(f"{PROJECT}/packages", views.PackageListView.as_view(), name="ct-package-list"),
+    path(
+        f"{COMPONENT}/status",
+        views.ComponentStatusView.as_view(),
+        name="ct-component-status",
+    ),
+    path(
+        f"{COMPONENT}/discard",
+        views.ComponentDiscardView.as_view(),
+        name="ct-component-discard",
+    ),
+    path(
+        f"{COMPONENT}/rollback",
+        views.ComponentRollbackView.as_view(),
+        name="ct-component-rollback",
+    ),
+    path(
+        f"{COMPONENT}/versions",
+        views.ComponentVersionListView.as_view(),
+        name="ct-component-version-list",
+    ),
+    path(
+        f"{PROJECT}/packages/<str:version>/resolved",
+        views.PackageResolvedView.as_view(),
+        name="ct-package-resolved",
+    ),
     path(
         f"{PROJECT}/packages/<str:version>",
         views.PackageDetailView.as_view(),

@@ -9,8 +9,11 @@ machine), ``publish`` (versions), ``assembly`` (checking against a package, the 
 """
 
 from contenttypes_app.services.components import (
+    component_change_status,
     component_create,
     component_delete,
+    component_discard,
+    component_rollback,
     component_update,
 )
 from contenttypes_app.services.content import (
@@ -48,8 +51,11 @@ __all__ = [
     "UPDATABLE_FIELDS",
     "can_publish",
     "can_publish_content",
+    "component_change_status",
     "component_create",
     "component_delete",
+    "component_discard",
+    "component_rollback",
     "component_update",
     "content_change_status",
     "content_create",

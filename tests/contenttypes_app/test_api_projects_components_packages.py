@@ -205,8 +205,7 @@ def test_a_packaged_component_is_in_use(world, editor):
     assert response.status_code == 409
     error = error_of(response)
     assert error["code"] == "COMPONENT_IN_USE"
-    assert error["details"]["packageVersions"] == ["1.0.0"]
-    assert error["details"]["contentTypeIds"] == [str(world.content_type.pk)]
+    assert error["details"] == {"referencedByPackages": ["1.0.0"]}
 
 
 def test_a_component_referenced_by_a_live_type_is_in_use(world, editor):
@@ -221,9 +220,9 @@ def test_a_component_referenced_by_a_live_type_is_in_use(world, editor):
     client = bearer_client(editor)
     response = client.delete(f"{world.base}/components/{fresh.pk}")
     assert response.status_code == 409
+    assert error_of(response)["code"] == "COMPONENT_IN_USE_BY_DRAFT"
     assert error_of(response)["details"] == {
-        "packageVersions": [],
-        "contentTypeIds": [str(world.content_type.pk)],
+        "contentTypes": [{"id": str(world.content_type.pk), "name": "Article"}],
     }
     services.content_type_change_status(
         content_type_id=world.content_type.pk, actor=world.actor, status="deleted"

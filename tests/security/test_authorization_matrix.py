@@ -123,6 +123,18 @@ def _modify_content_type(w: World) -> None:
     )
 
 
+PACKAGED = {"component_id": lambda w: w.home.views[0].pk}  # captured by package 1.0.0
+
+
+def _modify_view(w: World) -> None:
+    ct_services.component_update(
+        actor=actor_for(w.home.owner, w.home.organization),
+        project_id=w.home.project_id,
+        component_id=w.home.views[0].pk,
+        changes={"description": "edited, not yet packaged"},
+    )
+
+
 def _migration_id(w: World) -> Any:
     """A dry run of the home content type (created once), for the migration report row."""
     found = ContentMigration.objects.filter(type_id=w.home.content_type.pk).first()
@@ -262,9 +274,17 @@ MATRIX: list[Row] = [
     Row("PUT", PROJECT + "/components/{component_id}", V1_EDIT,
         body=lambda w: {"description": "A spare view"}),
     Row("DELETE", PROJECT + "/components/{component_id}", V1_EDIT),
+    Row("POST", PROJECT + "/components/{component_id}/status", V1_EDIT,
+        body=lambda w: {"status": "deleted"}),
+    Row("POST", PROJECT + "/components/{component_id}/discard", V1_EDIT, params=PACKAGED,
+        setup=_modify_view),
+    Row("POST", PROJECT + "/components/{component_id}/rollback", V1_EDIT, params=PACKAGED,
+        body=lambda w: {"version": 1}),
+    Row("GET", PROJECT + "/components/{component_id}/versions", V1_READ, params=PACKAGED),
     Row("GET", PROJECT + "/packages", V1_READ),
     Row("POST", PROJECT + "/packages", V1_CREATE, body=lambda w: {"version": "2.0.0"}),
     Row("GET", PROJECT + "/packages/{version}", V1_READ),
+    Row("GET", PROJECT + "/packages/{version}/resolved", V1_READ),
     # --- /v1 content types ---------------------------------------------------------------------
     Row("GET", PROJECT + "/content-types", V1_READ),
     Row("POST", PROJECT + "/content-types", V1_CREATE, body=_content_type_body),

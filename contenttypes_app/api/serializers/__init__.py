@@ -6,6 +6,12 @@ object key for key. Modules: ``fields`` (shared input fields), ``projects`` (pro
 packages), ``content_types``.
 """
 
+from contenttypes_app.api.serializers.components import (
+    ComponentRollbackInputSerializer,
+    ComponentStatusInputSerializer,
+    ComponentVersionOutputSerializer,
+    ResolvedPackageOutputSerializer,
+)
 from contenttypes_app.api.serializers.content import (
     ContentCreateInputSerializer,
     ContentListQuerySerializer,
@@ -85,8 +91,11 @@ __all__ = [
     "ComponentListQuerySerializer",
     "ComponentNameField",
     "ComponentOutputSerializer",
+    "ComponentRollbackInputSerializer",
     "ComponentSchemaField",
+    "ComponentStatusInputSerializer",
     "ComponentUpdateInputSerializer",
+    "ComponentVersionOutputSerializer",
     "ContentCreateInputSerializer",
     "ContentListQuerySerializer",
     "ContentMetadataInputSerializer",
@@ -119,6 +128,7 @@ __all__ = [
     "ProjectUpdateInputSerializer",
     "PublishPermissionsInputSerializer",
     "PublishPermissionsOutputSerializer",
+    "ResolvedPackageOutputSerializer",
     "RollbackInputSerializer",
     "SemverField",
     "StatusInputSerializer",

@@ -192,19 +192,23 @@ STATUS_HINTS = {
 class StatusInputSerializer(StrictSerializer):
     """`status`: `deleted`, `draft` or `modified`. Any other value answers 400
     VALIDATION_FAILED "Invalid status." with `details {provided, allowed}` (the reference API's
-    shape, rather than per-field messages)."""
+    shape, rather than per-field messages). ``passed_on`` values are accepted here and refused
+    by the service with its own error (components: `published` is 409 INVALID_STATUS)."""
 
     default_error_messages = {"not_object": "The request body must be a JSON object."}
+    allowed: list[str] = SETTABLE_STATUSES
+    passed_on: tuple[str, ...] = ()
     status = serializers.ChoiceField(choices=SETTABLE_STATUSES)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict) and not set(data) - {"status"}:
             status = data.get("status")
-            if not isinstance(status, str) or status not in SETTABLE_STATUSES:
+            valid = [*self.allowed, *self.passed_on]
+            if not isinstance(status, str) or status not in valid:
                 hint = STATUS_HINTS.get(status, "") if isinstance(status, str) else ""
                 raise ValidationFailedError(
                     f"Invalid status.{hint}",
-                    details={"provided": status, "allowed": SETTABLE_STATUSES},
+                    details={"provided": status, "allowed": self.allowed},
                 )
         return super().to_internal_value(data)
 

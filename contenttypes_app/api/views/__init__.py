@@ -2,6 +2,13 @@
 selector, shape the output. Single objects are returned bare, lists as ``{data, pagination}``,
 errors as ``{"error": {...}}`` (``config.exceptions``)."""
 
+from contenttypes_app.api.views.components import (
+    ComponentDiscardView,
+    ComponentRollbackView,
+    ComponentStatusView,
+    ComponentVersionListView,
+    PackageResolvedView,
+)
 from contenttypes_app.api.views.content import (
     ContentDetailView,
     ContentDiscardView,
@@ -42,7 +49,11 @@ from contenttypes_app.api.views.projects import (
 
 __all__ = [
     "ComponentDetailView",
+    "ComponentDiscardView",
     "ComponentListView",
+    "ComponentRollbackView",
+    "ComponentStatusView",
+    "ComponentVersionListView",
     "ContentDetailView",
     "ContentDiscardView",
     "ContentListView",
@@ -68,6 +79,7 @@ __all__ = [
     "ContentVersionListView",
     "PackageDetailView",
     "PackageListView",
+    "PackageResolvedView",
     "ProjectDetailView",
     "ProjectListView",
 ]

@@ -184,7 +184,12 @@ class ComponentDetailView(APIView):
     @extend_schema(
         tags=COMPONENTS,
         operation_id="content_components_delete",
-        summary="Delete a component; 409 COMPONENT_IN_USE while a package or content type uses it",
+        summary="Delete a component (soft); refused while it is in use",
+        description=(
+            "A package holds it: 409 COMPONENT_IN_USE with `details.referencedByPackages` (package "
+            "versions). A content type not yet published with it allow-lists it: 409 "
+            "COMPONENT_IN_USE_BY_DRAFT with `details.contentTypes [{id, name}]`."
+        ),
         responses={200: s.DeletedOutputSerializer, **content_errors(401, 403, 404, 409)},
     )
     def delete(self, request: Request, organization_id, project_id, component_id) -> Response:
