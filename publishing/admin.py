@@ -16,6 +16,7 @@ from publishing.models import (
     Prompt,
     PromptVersion,
     Template,
+    TemplateCategory,
     TemplateVersion,
     User,
 )
@@ -214,3 +215,22 @@ class TemplateAdmin(ItemAdmin):
     list_filter = ["type", "organization", "content_hidden"]
     search_fields = [*ItemAdmin.search_fields, "category"]
     inlines = [TemplateVersionInline]
+
+
+@admin.register(TemplateCategory)
+class TemplateCategoryAdmin(admin.ModelAdmin):
+    """Staff order the categories (``sort_order``, editable in the list) and hide them
+    (``is_active``): templates keep a hidden category, new ones cannot choose it. A category is
+    never deleted or renamed, so no template is left naming one that does not exist."""
+
+    list_display = ["display_name", "name", "color", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "display_name"]
+    ordering = ["sort_order", "name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: TemplateCategory | None = None):
+        return ["name"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: TemplateCategory | None = None):
+        return False

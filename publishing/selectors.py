@@ -14,6 +14,7 @@ from publishing.models import (
     Membership,
     Organization,
     PublishableItem,
+    TemplateCategory,
     User,
 )
 from publishing.tenancy import Actor
@@ -68,3 +69,8 @@ def item_version_get(*, item: PublishableItem, number: int) -> ItemVersion:
             details={"requestedVersion": number, "latestVersion": item.latest_version or None}
         )
     return version
+
+
+def template_category_list() -> QuerySet[TemplateCategory]:
+    """The active template categories, as staff order them."""
+    return TemplateCategory.objects.filter(is_active=True).order_by("sort_order", "name")

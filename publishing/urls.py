@@ -9,6 +9,11 @@ router.register("templates", item_views.TemplateViewSet, basename="template")
 
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
+    path(
+        "template-categories",
+        item_views.TemplateCategoryListView.as_view(),
+        name="template-category-list",
+    ),
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
     path("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),

@@ -139,3 +139,11 @@ class RenderOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="The rendered text; null when the item's content is hidden."
     )
     missing = serializers.ListField(child=serializers.CharField())
+
+
+class TemplateCategoryOutputSerializer(serializers.Serializer):
+    name = serializers.SlugField(help_text="The slug a template's `category` holds.")
+    displayName = serializers.CharField(source="display_name")
+    description = serializers.CharField()
+    color = serializers.CharField(help_text="Hex colour, #rrggbb.")
+    sortOrder = serializers.IntegerField(source="sort_order")

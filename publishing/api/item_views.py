@@ -8,6 +8,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config.errors import ValidationFailedError
 from config.pagination import EnvelopePagination, parse_positive_int
@@ -265,3 +266,25 @@ class TemplateViewSet(ItemViewSet):
     output_serializer = s.TemplateOutputSerializer
     write_serializer = s.TemplateWriteSerializer
     version_serializer = s.TemplateVersionOutputSerializer
+
+
+class TemplateCategoryListView(StrictQueryParamsMixin, APIView):
+    @extend_schema(
+        tags=["templates"],
+        operation_id="template_categories_list",
+        summary="The template categories a template may be filed under, in order",
+        description=(
+            "The active categories, as staff order them. Creating a template, or changing its "
+            "`category`, to a name not listed here answers 400 VALIDATION_FAILED with "
+            "`details.allowed`; a template keeps a category that is hidden later."
+        ),
+        responses={
+            200: enveloped(s.TemplateCategoryOutputSerializer, many=True),
+            **errors(401),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        actor_from_request(request)  # any signed-in member of an organization
+        return ok(
+            s.TemplateCategoryOutputSerializer(selectors.template_category_list(), many=True).data
+        )

@@ -2,7 +2,8 @@
 
 - ``accounts``: tenancy and identity (users, organizations, memberships, roles, API keys);
 - ``items``: prompts and templates with their immutable versions;
-- ``audit``: the append-only audit log.
+- ``audit``: the append-only audit log;
+- ``categories``: the template categories staff manage.
 
 ``from publishing.models import X`` stays the way to import any of them; migrations refer to
 ``publishing.models.UserManager``, which this re-export keeps importable.
@@ -17,6 +18,7 @@ from publishing.models.accounts import (
     UserManager,
 )
 from publishing.models.audit import AuditEvent
+from publishing.models.categories import TemplateCategory
 from publishing.models.items import (
     CONTENT_FIELDS,
     ITEM_MODELS,
@@ -51,6 +53,7 @@ __all__ = [
     "PublishableItem",
     "Role",
     "Template",
+    "TemplateCategory",
     "TemplateType",
     "TemplateVersion",
     "User",

@@ -29,6 +29,7 @@ from publishing.models import (
     ItemVersion,
     PublishableItem,
     Role,
+    TemplateCategory,
     User,
 )
 from publishing.services.audit import audit_record
@@ -74,6 +75,23 @@ def item_lock(*, actor: Actor, kind: str, item_id: str) -> PublishableItem:
     return item
 
 
+def require_category(item: PublishableItem, data: dict[str, Any]) -> None:
+    """A template filed under a new category needs an active one (400 naming the allowed ones);
+    a template keeps the category it has, even one staff have since hidden."""
+    category = data.get("category")
+    if item.item_type != "template" or category is None or category == item.category:
+        return
+    allowed = list(TemplateCategory.objects.filter(is_active=True).values_list("name", flat=True))
+    if category not in allowed:
+        raise ValidationFailedError(
+            f"Unknown or inactive template category {category!r}.",
+            details={
+                "fields": {"category": [f"Must be one of: {', '.join(allowed)}."]},
+                "allowed": allowed,
+            },
+        )
+
+
 def _check_limits(item: PublishableItem) -> None:
     if len(item.variables) > MAX_VARIABLES:
         raise ValidationFailedError.for_fields(
@@ -113,7 +131,10 @@ def item_snapshot_version(
 @transaction.atomic
 def item_create(*, actor: Actor, kind: str, data: dict[str, Any]) -> PublishableItem:
     actor.require_role(Role.EDITOR, f"create {kind}s")
-    item = ITEM_MODELS[kind](organization=actor.organization, owner=actor.user, **data)
+    item = ITEM_MODELS[kind](organization=actor.organization, owner=actor.user)
+    require_category(item, data)
+    for field, value in data.items():
+        setattr(item, field, value)
     item.refresh_derived()
     _check_limits(item)
     item.save()
@@ -148,6 +169,7 @@ def item_update_locked(
     check_if_match(item, if_match)
     if item.content_hidden and "body" in data:
         raise ContentHiddenError("The body of an item whose content is hidden cannot be changed.")
+    require_category(item, data)
     for field, value in data.items():
         setattr(item, field, value)
     old_hash = item.content_hash
