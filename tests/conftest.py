@@ -5,6 +5,7 @@ Clients authenticate with real JWT access tokens (simplejwt) over Django's test 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,25 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _installation_data(request):
+    """A transactional test's teardown flushes every table, the rows migrations seed included;
+    put the template categories back so every test starts from what a new installation has."""
+    if request.node.get_closest_marker("django_db") is None and not {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    from publishing.models import TemplateCategory
+
+    if not TemplateCategory.objects.exists():
+        seed = importlib.import_module("publishing.migrations.0007_template_categories")
+        seed.categories_in_use(apps, None)
 
 
 @pytest.fixture

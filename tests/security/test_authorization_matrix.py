@@ -241,6 +241,7 @@ MATRIX: list[Row] = [
     # --- prompts and templates -----------------------------------------------------------------
     *_item_rows("prompt", _prompt_body),
     *_item_rows("template", _template_body),
+    Row("GET", "/api/template-categories", LIST_OWN),
     # --- marketplace ---------------------------------------------------------------------------
     Row("GET", "/api/marketplace", LIST_OWN),
     Row("POST", "/api/marketplace/publish", EDIT_OWN, body=_publish_body),
