@@ -16,13 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.models import Acquisition, Listing, ListingStatus, ShareType
-from marketplace.selectors import content_visible_to
+from marketplace.selectors import category_info, content_visible_to
 from publishing.events import iso
 from publishing.tenancy import Actor
 
 
-def listing_event_data(listing: Listing) -> dict[str, Any]:
-    """A listing as its publishing organization sees it (``GET /api/marketplace/my-listings``)."""
+def listing_event_data(
+    listing: Listing, categories: dict[str, dict] | None = None
+) -> dict[str, Any]:
+    """A listing as its publishing organization sees it (``GET /api/marketplace/my-listings``).
+
+    Set-based writers pass ``categories`` (``category_infos`` of their listings) so the batch
+    costs one category query, not one per listing."""
     moderation = None
     if listing.moderation_reason or listing.moderated_at is not None:
         moderation = {
@@ -44,6 +49,7 @@ def listing_event_data(listing: Listing) -> dict[str, Any]:
         "usageInformation": listing.usage_information,
         "variables": list(listing.snapshot_variables),
         "content": listing.snapshot_body,
+        "category": category_info(listing, categories),
         "usageCount": listing.usage_count,
         "moderation": moderation,
         "publisherId": listing.publisher_id,

@@ -139,6 +139,12 @@ class Listing(models.Model):
                 condition=Q(status="active"),
                 name="listing_active_newest_idx",
             ),
+            # Browse by template category, in the default order.
+            models.Index(
+                fields=["snapshot_category", "-featured", "-published_at", "-id"],
+                condition=Q(status="active", item_type="template"),
+                name="listing_active_category_idx",
+            ),
             GinIndex(fields=["search_vector"], name="listing_search_gin"),
         ]
         permissions = [("moderate_listing", "Can moderate marketplace listings")]

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Field,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import JSONObject
 
 from config.errors import NotFoundError
 from config.ids import validate_object_id
 from marketplace.errors import ListingNotFoundError
 from marketplace.models import Acquisition, Listing, ListingStatus, Scope
-from publishing.models import PublishableItem
+from publishing.models import PublishableItem, TemplateCategory
 from publishing.tenancy import Actor
 
 
@@ -20,6 +33,43 @@ def listing_ids_blocking_item_delete(*, item: PublishableItem) -> list[str]:
     return sorted(
         item.listings.exclude(status=ListingStatus.UNPUBLISHED).values_list("pk", flat=True)
     )
+
+
+def with_category(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Annotate ``category_info``, the template category's ``{name, displayName, color}``, in the
+    same query (null for prompts): listings show the name staff gave a category, not its slug."""
+    category = TemplateCategory.objects.filter(name=OuterRef("snapshot_category")).values(
+        info=CATEGORY_INFO
+    )
+    return queryset.annotate(category_info=Subquery(category[:1]))
+
+
+CATEGORY_INFO = JSONObject(name="name", displayName="display_name", color="color")
+
+
+def category_infos(names: Iterable[str]) -> dict[str, dict]:
+    """``{name: {name, displayName, color}}`` for these category names, in one query (none when
+    there are no names): what set-based writers pass to ``category_info``."""
+    wanted = {name for name in names if name}
+    if not wanted:
+        return {}
+    rows = TemplateCategory.objects.filter(name__in=wanted).values_list("name", CATEGORY_INFO)
+    return dict(rows)
+
+
+def category_info(listing: Listing, known: dict[str, dict] | None = None) -> dict | None:
+    """The listing's category: as ``with_category`` annotated it, else from ``known``
+    (``category_infos``), else one lookup. Null for prompts."""
+    if hasattr(listing, "category_info"):
+        info = listing.category_info
+    elif listing.item_type != "template" or not listing.snapshot_category:
+        info = None
+    else:
+        if known is None:
+            known = category_infos([listing.snapshot_category])
+        info = known.get(listing.snapshot_category)
+    # jsonb orders keys its own way; answer in the documented order.
+    return None if info is None else {key: info[key] for key in ("name", "displayName", "color")}
 
 
 def listing_list_published_by(
@@ -37,7 +87,7 @@ def listing_list_published_by(
         queryset = queryset.filter(status=status)
     if item_type:
         queryset = queryset.filter(item_type=item_type)
-    return queryset.order_by("-updated_at", "-pk")
+    return with_category(queryset).order_by("-updated_at", "-pk")
 
 
 def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
@@ -63,7 +113,7 @@ def listing_visible_queryset(*, actor: Actor) -> QuerySet[Listing]:
 def with_consumer_fields(queryset: QuerySet[Listing], *, actor: Actor) -> QuerySet[Listing]:
     """Join the publisher and annotate ``is_acquired`` for the actor's organization (no N+1)."""
     acquired = Acquisition.objects.filter(listing=OuterRef("pk"), organization=actor.organization)
-    return queryset.select_related("publisher", "organization").annotate(
+    return with_category(queryset.select_related("publisher", "organization")).annotate(
         is_acquired=Exists(acquired)
     )
 
@@ -77,6 +127,7 @@ def content_visible_to(listing: Listing, actor: Actor) -> bool:
 class BrowseParams:
     filter: str = "all"
     item_type: str | None = None
+    category: str | None = None  # a template category's name: templates only
     q: str | None = None
     sort: str = "newest"
     cursor: tuple | None = None
@@ -108,6 +159,8 @@ def listing_browse_matches(*, actor: Actor, params: BrowseParams) -> QuerySet[Li
         queryset = queryset.filter(scope=Scope.MARKETPLACE)
     if params.item_type:
         queryset = queryset.filter(item_type=params.item_type)
+    if params.category:
+        queryset = queryset.filter(item_type="template", snapshot_category=params.category)
     if params.q:
         queryset = queryset.filter(search_vector=_search_query(params.q))
     return queryset

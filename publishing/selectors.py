@@ -71,6 +71,11 @@ def item_version_get(*, item: PublishableItem, number: int) -> ItemVersion:
     return version
 
 
+def template_category_exists(name: str) -> bool:
+    """Any category, hidden ones included: templates keep a category staff hide later."""
+    return TemplateCategory.objects.filter(name=name).exists()
+
+
 def template_category_list() -> QuerySet[TemplateCategory]:
     """The active template categories, as staff order them."""
     return TemplateCategory.objects.filter(is_active=True).order_by("sort_order", "name")

@@ -157,6 +157,18 @@ class UnpublishOutputSerializer(serializers.Serializer):
     unpublished = UnpublishedEntrySerializer(many=True)
 
 
+class CategorySerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The slug templates store.")
+    displayName = serializers.CharField()
+    color = serializers.CharField(help_text="Hex colour, #rrggbb.")
+
+
+def _category(listing: Listing) -> dict | None:
+    from marketplace.selectors import category_info
+
+    return category_info(listing)
+
+
 class ModerationSerializer(serializers.Serializer):
     reason = serializers.CharField(source="moderation_reason")
     moderatedAt = serializers.DateTimeField(source="moderated_at", allow_null=True)
@@ -179,11 +191,16 @@ class OwnListingOutputSerializer(serializers.Serializer):
     usageInformation = serializers.CharField(source="usage_information")
     variables = serializers.ListField(source="snapshot_variables", child=serializers.CharField())
     content = serializers.CharField(source="snapshot_body")
+    category = serializers.SerializerMethodField(help_text="Templates only; null for prompts.")
     usageCount = serializers.IntegerField(source="usage_count")
     moderation = serializers.SerializerMethodField()
     publisherId = serializers.IntegerField(source="publisher_id")
     publishedAt = serializers.DateTimeField(source="published_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
+
+    @extend_schema_field(CategorySerializer(allow_null=True))
+    def get_category(self, listing: Listing) -> dict | None:
+        return _category(listing)
 
     @extend_schema_field(ModerationSerializer(allow_null=True))
     def get_moderation(self, listing: Listing) -> dict | None:
@@ -208,6 +225,7 @@ class ListingSummarySerializer(serializers.Serializer):
     description = serializers.CharField()
     usageInformation = serializers.CharField(source="usage_information")
     variables = serializers.ListField(source="snapshot_variables", child=serializers.CharField())
+    category = serializers.SerializerMethodField(help_text="Templates only; null for prompts.")
     publisher = serializers.SerializerMethodField()
     scope = serializers.ChoiceField(choices=Scope.choices)
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
@@ -219,6 +237,10 @@ class ListingSummarySerializer(serializers.Serializer):
     isAcquired = serializers.BooleanField(source="is_acquired")
     itemVersion = serializers.IntegerField(source="item_version")
     publishedAt = serializers.DateTimeField(source="published_at")
+
+    @extend_schema_field(CategorySerializer(allow_null=True))
+    def get_category(self, listing: Listing) -> dict | None:
+        return _category(listing)
 
     @extend_schema_field(PublisherSerializer())
     def get_publisher(self, listing: Listing) -> dict:

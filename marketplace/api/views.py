@@ -26,6 +26,7 @@ from marketplace.api.browse import browse_page, decode_cursor
 from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
 from marketplace.idempotency import idempotent
 from marketplace.models import ItemType, ListingStatus, Scope
+from publishing.selectors import template_category_exists, template_category_list
 from publishing.tenancy import actor_from_request
 from publishing.throttling import PUBLISH_THROTTLES
 
@@ -104,6 +105,26 @@ class UnpublishItemView(APIView):
             actor=actor, item_type=data["itemType"], item_id=data["itemId"], scopes=data["scopes"]
         )
         return ok({"unpublished": s.UnpublishedEntrySerializer(listings, many=True).data})
+
+
+def _category_param(request: Request, item_type: str | None) -> str | None:
+    category = request.query_params.get("category") or None
+    if category is None:
+        return None
+    if item_type == ItemType.PROMPT:
+        raise ValidationFailedError.for_fields(
+            {"category": "Only templates have a category: use itemType=template or leave it out."}
+        )
+    if not template_category_exists(category):
+        allowed = list(template_category_list().values_list("name", flat=True))
+        raise ValidationFailedError(
+            f"Unknown template category {category[:50]!r}.",
+            details={
+                "fields": {"category": [f"Must be one of: {', '.join(allowed)}."]},
+                "allowed": allowed,
+            },
+        )
+    return category
 
 
 class MyPublishedView(StrictQueryParamsMixin, APIView):
@@ -200,6 +221,14 @@ class BrowseView(StrictQueryParamsMixin, APIView):
         parameters=[
             OpenApiParameter("filter", str, enum=FILTERS, description="Default all."),
             OpenApiParameter("itemType", str, enum=ItemType.values),
+            OpenApiParameter(
+                "category",
+                str,
+                description=(
+                    "Templates filed under this category (a name from "
+                    "`GET /api/template-categories`, or a hidden one templates still carry)."
+                ),
+            ),
             OpenApiParameter("q", str, description="Search text, up to 200 characters."),
             OpenApiParameter(
                 "sort", str, enum=SORTS, description="Default newest (relevance with q)."
@@ -226,9 +255,11 @@ class BrowseView(StrictQueryParamsMixin, APIView):
         raw_cursor = query.get("cursor") or None
         if raw_cursor is not None and sort == "relevance":
             raise ValidationFailedError.for_fields({"cursor": "Not available with relevance."})
+        item_type = _choice_param(request, "itemType", ItemType)
         params = selectors.BrowseParams(
             filter=browse_filter,
-            item_type=_choice_param(request, "itemType", ItemType),
+            item_type=item_type,
+            category=_category_param(request, item_type),
             q=q,
             sort=sort,
             cursor=decode_cursor(raw_cursor, sort) if raw_cursor is not None else None,

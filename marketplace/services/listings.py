@@ -11,6 +11,7 @@ from config.errors import ForbiddenError
 from marketplace.errors import ListingNotFoundError
 from marketplace.events import listing_event_data
 from marketplace.models import Listing, ListingStatus
+from marketplace.selectors import category_infos
 from marketplace.services.listing_settings import (
     SETTING_FIELDS,
     listing_settings_errors,
@@ -97,6 +98,7 @@ def unpublish_locked_listings(
     """
     now = timezone.now()
     changed, audits = [], []
+    categories = category_infos(listing.snapshot_category for listing in listings)
     for listing in listings:
         if listing.status == ListingStatus.UNPUBLISHED:
             continue
@@ -112,7 +114,7 @@ def unpublish_locked_listings(
                 target_type="listing",
                 target_id=listing.pk,
                 details={"scope": listing.scope, "previousStatus": previous, **(details or {})},
-                event_data=listing_event_data(listing),
+                event_data=listing_event_data(listing, categories),
             )
         )
     if changed:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from config.errors import DomainError, ForbiddenError
 from marketplace.events import listing_event_data
 from marketplace.models import ItemType, Listing, ListingStatus, Scope
+from marketplace.selectors import category_infos
 from marketplace.services.listing_settings import (
     FIELD_BY_NAME,
     ScopeSettings,
@@ -286,6 +287,7 @@ def publish_locked_items(
             update_fields=PUBLISH_FIELDS,
         )
         # After the upsert: the event data is the listing as written (its id and timestamps).
+        categories = category_infos(listing.snapshot_category for listing, _ in audits)
         entries: list[AuditEntry] = [
             audit_entry(
                 actor=actor,
@@ -293,7 +295,7 @@ def publish_locked_items(
                 target_type="listing",
                 target_id=listing.pk,
                 details=details,
-                event_data=listing_event_data(listing),
+                event_data=listing_event_data(listing, categories),
             )
             for listing, details in audits
         ]

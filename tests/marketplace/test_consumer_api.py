@@ -103,6 +103,7 @@ def test_browse_filters_and_item(editor, stranger, publish):
         "description",
         "usageInformation",
         "variables",
+        "category",
         "publisher",
         "scope",
         "shareType",
