@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from config.errors import ValidationFailedError
+from config.metrics import record_request
 from config.throttling import rate_limit_headers
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -70,6 +72,30 @@ def _log_request(request: HttpRequest, response: HttpResponse, started: float) -
             "duration_ms": duration_ms,
         },
     )
+
+
+class MetricsMiddleware:
+    """Outermost when ``METRICS_ENABLED``: every request's route, status, duration and query count
+    (config/metrics.py). Costs nothing when metrics are off."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.METRICS_ENABLED:
+            return self.get_response(request)
+        queries = 0
+
+        def count(execute, sql, params, many, context):
+            nonlocal queries
+            queries += 1
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        record_request(request, response.status_code, time.perf_counter() - started, queries)
+        return response
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.MetricsMiddleware",
     "config.middleware.RequestIdMiddleware",
     # Answers CORS preflights before anything authenticates, and adds Access-Control-* to every
     # API response, errors included (the body-size refusal too), so browsers can read them.
@@ -327,11 +328,18 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "fetch_job_polling_interval": env_int("WORKER_POLL_MILLISECONDS", 5000) / 1000,
 }
 
+# What operators watch (docs/operating.md): /metrics in the Prometheus format, off by default; with
+# METRICS_TOKEN set, only `Authorization: Bearer <token>` may read it. /api/health/ready also
+# requires a worker heartbeat in the last minute when WORKERS_EXPECTED is on.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+WORKERS_EXPECTED = env_bool("WORKERS_EXPECTED", False)
+
 # Security: strict outside DEBUG. TLS terminates at the reverse proxy (docs/operating.md).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 # Load balancers probe the health check over plain HTTP, straight to gunicorn.
-SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/health(/live|/ready)?$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -32,6 +32,7 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
+from config.metrics import record_rate_limited
 from config.rates import parse_rate
 
 logger = logging.getLogger("config.throttling")
@@ -158,6 +159,8 @@ class WindowRateThrottle(BaseThrottle):
         if count is None:
             return True
         allowed = count <= limit
+        if not allowed:
+            record_rate_limited(scope)
         self.state = RateLimitState(scope, limit, max(0, limit - count), reset, allowed)
         record_rate_limit(request, self.state)
         return allowed

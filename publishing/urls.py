@@ -9,6 +9,8 @@ router.register("templates", item_views.TemplateViewSet, basename="template")
 
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
+    path("health/live", views.LiveView.as_view(), name="health-live"),
+    path("health/ready", views.ReadyView.as_view(), name="health-ready"),
     path(
         "template-categories",
         item_views.TemplateCategoryListView.as_view(),

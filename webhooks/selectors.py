@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from config.ids import validate_object_id
 from publishing.tenancy import Actor
@@ -69,3 +69,14 @@ def event_list(
         at, pk = before
         queryset = queryset.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, pk__lt=pk))
     return queryset.order_by("-occurred_at", "-pk")
+
+
+def delivery_counts_by_status() -> list[tuple[tuple[str], float]]:
+    """Deliveries by status, every status present (zero included), for ``/metrics``."""
+    counts = dict(
+        WebhookDelivery.objects.order_by()
+        .values_list("status")
+        .annotate(total=Count("pk"))
+        .values_list("status", "total")
+    )
+    return [((status,), float(counts.get(status, 0))) for status in WebhookDelivery.Status.values]

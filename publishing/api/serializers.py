@@ -55,6 +55,21 @@ class HealthOutputSerializer(serializers.Serializer):
     database = serializers.CharField()
 
 
+class LiveOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["live"])
+
+
+class ReadyChecksSerializer(serializers.Serializer):
+    database = serializers.CharField(help_text="ok or failed.")
+    migrations = serializers.CharField(help_text="ok, or pending until `migrate` runs.")
+    worker = serializers.CharField(help_text="ok, failed, or not expected (WORKERS_EXPECTED off).")
+
+
+class ReadyOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ready"])
+    checks = ReadyChecksSerializer()
+
+
 class LogoutOutputSerializer(serializers.Serializer):
     loggedOut = serializers.BooleanField()
 

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
+from config.health import is_ready, readiness
 from config.pagination import paginated
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
@@ -55,6 +56,42 @@ class HealthView(APIView):
         except Exception as exc:
             raise ServiceUnavailableError("The database is unavailable.") from exc
         return ok({"status": "ok", "database": "ok"})
+
+
+class LiveView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        tags=["health"],
+        summary="Liveness: the process answers (no database access)",
+        responses={200: enveloped(s.LiveOutputSerializer)},
+    )
+    def get(self, request: Request) -> Response:
+        return ok({"status": "live"})
+
+
+class ReadyView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        tags=["health"],
+        summary="Readiness: database, migrations applied, a worker heartbeat when expected",
+        description=(
+            "200 when ready. 503 `SERVICE_UNAVAILABLE` with `details.checks` naming what is not: "
+            "`database` failed, `migrations` pending (run `migrate`), or, with "
+            "`WORKERS_EXPECTED=1`, no task-engine worker heartbeat in the last 60 s."
+        ),
+        responses={200: enveloped(s.ReadyOutputSerializer), **errors(503)},
+    )
+    def get(self, request: Request) -> Response:
+        checks = readiness()
+        if not is_ready(checks):
+            raise ServiceUnavailableError("Not ready.", details={"checks": checks})
+        return ok({"status": "ready", "checks": checks})
 
 
 class RegisterView(APIView):

@@ -213,6 +213,8 @@ MATRIX: list[Row] = [
     Row("GET", "/api/docs/", DOCS),
     Row("GET", "/api/redoc/", DOCS),
     Row("GET", "/api/health", PUBLIC),
+    Row("GET", "/api/health/live", PUBLIC),
+    Row("GET", "/api/health/ready", PUBLIC),
     # --- auth: open endpoints, credentials in the body -----------------------------------------
     Row("POST", "/api/auth/register", (201,) * 9, body=lambda w: {
         "email": "newcomer@signup.test", "password": "a-long-and-unusual-passphrase",
