@@ -7,24 +7,32 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check schema bench bench-quick clean db-stop fuzz soak worker
+.PHONY: install install-runtime run test lint format check schema bench bench-quick clean db-stop fuzz soak worker
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# `make run` and `make worker` need only the runtime packages; the test and bench tools come with
+# everything else (requirements-dev.txt includes requirements.txt).
+$(VENV)/.runtime: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.x)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
+
+install-runtime: $(VENV)/.runtime
 
 install: $(VENV)/.installed
 
 # config/launcher.py: embedded PostgreSQL (unless DATABASE_URL), migrate, seed_demo, then the
 # server; Ctrl-C or SIGTERM stops the server and then the database.
-run: install
+run: install-runtime
 	DEBUG=$${DEBUG:-1} $(PY) -m config.launcher --host $(HOST) --port $(PORT)
 
 # Task-engine workers alone (procrastinate: webhook deliveries, periodic jobs), on this host or any
 # other that reaches the database (docs/operating.md). WORKER_CONCURRENCY jobs at a time.
-worker: install
+worker: install-runtime
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py procrastinate worker --concurrency=$${WORKER_CONCURRENCY:-4}
 
@@ -64,7 +72,7 @@ bench: install
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
-db-stop: install
+db-stop: install-runtime
 	$(PY) -m config.embedded_pg stop
 
 clean: db-stop
