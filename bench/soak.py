@@ -575,6 +575,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=6, help="concurrent clients (6)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per client, a bound")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="gunicorn reaches PostgreSQL through PgBouncer in transaction pooling mode",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= 3600 or not 1 <= args.clients <= 32:
         parser.error("--seconds must be 1-3600 and --clients 1-32")
@@ -583,6 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     database.create()
     port = free_port()
     gunicorn: subprocess.Popen | None = None
+    bouncer = None
     try:
         env = production_env(database.env())
         os.environ.clear()
@@ -597,6 +603,17 @@ def main(argv: list[str] | None = None) -> int:
         world = seed(args.clients)
         from django.db import connection
 
+        server_env = env
+        if args.pgbouncer:
+            from bench.pgbouncer import PgBouncer, app_env
+
+            db = connection.settings_dict
+            bouncer = PgBouncer(db["HOST"], db["PORT"], db["USER"]).start()
+            server_env = {
+                **{k: v for k, v in env.items() if k != "EMBEDDED_PG_DIR"},
+                **app_env(bouncer, db["NAME"]),
+            }
+            print(f"soak: through PgBouncer (transaction pooling) on 127.0.0.1:{bouncer.port}")
         connection.close()
         gunicorn = subprocess.Popen(
             [
@@ -616,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
                 "warning",
             ],
             cwd=BASE_DIR,
-            env=env,
+            env=server_env,
             start_new_session=True,  # its own process group: stopped as a whole
         )
         wait_for_health(port, gunicorn)
@@ -644,6 +661,8 @@ def main(argv: list[str] | None = None) -> int:
         problems = [f"soak could not run: {exc!r}"]
     finally:
         stop(gunicorn)
+        if bouncer is not None:
+            bouncer.stop()
         try:
             from django.db import connections
 

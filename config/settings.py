@@ -157,10 +157,17 @@ else:
     DATABASES = {"default": database_settings()}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
-# A runaway query must never hold a worker: statements are cut off after this many milliseconds.
-DATABASES["default"]["OPTIONS"]["options"] = (
-    f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 30000)}"
-)
+# Behind PgBouncer in transaction pooling mode (docs/operating.md): each transaction may get
+# another server connection, so no server-side cursors (they live across transactions) and no
+# startup `options` (PgBouncer refuses them): the pooler sets the statement timeout instead.
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+else:
+    # A runaway query must never hold a worker: statements are cut off after this many ms.
+    DATABASES["default"]["OPTIONS"]["options"] = (
+        f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 30000)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "publishing.User"
