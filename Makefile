@@ -47,7 +47,7 @@ fuzz: install
 # Load soak: gunicorn on 127.0.0.1, mixed traffic for SOAK_SECONDS, then reconciliation against
 # a throwaway database (docs/security.md). CI runs SOAK_SECONDS=20.
 soak: install
-	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-120} $(SOAK_ARGS)
+	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-120} $(if $(HOSTS),--hosts $(HOSTS)) $(SOAK_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

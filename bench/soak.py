@@ -569,6 +569,30 @@ def stop(process: subprocess.Popen | None) -> None:
         process.wait(timeout=10)
 
 
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "45",
+            "--graceful-timeout",
+            "20",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        start_new_session=True,  # its own process group: stopped as a whole
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="traffic duration (120)")
@@ -576,19 +600,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per client, a bound")
     parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        help="gunicorn instances (1); 2 or more run behind a round-robin HAProxy",
+    )
+    parser.add_argument(
         "--pgbouncer",
         action="store_true",
         help="gunicorn reaches PostgreSQL through PgBouncer in transaction pooling mode",
     )
     args = parser.parse_args(argv)
-    if not 1 <= args.seconds <= 3600 or not 1 <= args.clients <= 32:
-        parser.error("--seconds must be 1-3600 and --clients 1-32")
+    if not 1 <= args.seconds <= 3600 or not 1 <= args.clients <= 32 or not 1 <= args.hosts <= 4:
+        parser.error("--seconds must be 1-3600, --clients 1-32 and --hosts 1-4")
 
     database = ThrowawayDatabase(os.environ.get("DATABASE_URL"))
     database.create()
     port = free_port()
-    gunicorn: subprocess.Popen | None = None
+    servers: list[subprocess.Popen] = []
     bouncer = None
+    balancer = None
     try:
         env = production_env(database.env())
         os.environ.clear()
@@ -615,31 +646,22 @@ def main(argv: list[str] | None = None) -> int:
             }
             print(f"soak: through PgBouncer (transaction pooling) on 127.0.0.1:{bouncer.port}")
         connection.close()
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                str(args.workers),
-                "--timeout",
-                "45",
-                "--graceful-timeout",
-                "20",
-                "--log-level",
-                "warning",
-            ],
-            cwd=BASE_DIR,
-            env=server_env,
-            start_new_session=True,  # its own process group: stopped as a whole
-        )
-        wait_for_health(port, gunicorn)
+        ports = [port] + [free_port() for _ in range(args.hosts - 1)]
+        if args.hosts > 1:
+            server_env = {**server_env, "TRUSTED_PROXY_COUNT": "1"}
+        servers = [start_gunicorn(p, args.workers, server_env) for p in ports]
+        for p, server in zip(ports, servers, strict=True):
+            wait_for_health(p, server)
+        target = port
+        if args.hosts > 1:
+            from bench.balancer import Balancer
+
+            balancer = Balancer(ports).start()
+            target = balancer.port
+            print(f"soak: {args.hosts} hosts {ports} behind HAProxy on 127.0.0.1:{target}")
         started = time.monotonic()
         clients = [
-            Client(n, port, world, started + args.seconds, args.max_requests)
+            Client(n, target, world, started + args.seconds, args.max_requests)
             for n in range(args.clients)
         ]
         for client in clients:
@@ -647,7 +669,8 @@ def main(argv: list[str] | None = None) -> int:
         for client in clients:
             client.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
-        stop(gunicorn)
+        for server in servers:
+            stop(server)
         ledger = Ledger()
         for client in clients:
             if client.is_alive():
@@ -655,12 +678,18 @@ def main(argv: list[str] | None = None) -> int:
             ledger.merge(client.ledger)
         report(ledger, elapsed, args.clients)
         problems = reconcile(ledger)
-        if gunicorn.returncode not in (0, None):
-            problems.append(f"gunicorn exited with status {gunicorn.returncode}")
+        problems += [
+            f"gunicorn on {p} exited with status {server.returncode}"
+            for p, server in zip(ports, servers, strict=True)
+            if server.returncode not in (0, None)
+        ]
     except Exception as exc:
         problems = [f"soak could not run: {exc!r}"]
     finally:
-        stop(gunicorn)
+        if balancer is not None:
+            balancer.stop()
+        for server in servers:
+            stop(server)
         if bouncer is not None:
             bouncer.stop()
         try:

@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +32,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from bench.balancer import Balancer, available
 from tests.dburl import database_url
 from tests.webhooks.conftest import free_port, wait_for
 
@@ -50,7 +50,7 @@ def _redis_up() -> bool:
 
 
 def _missing() -> str | None:
-    if not shutil.which("haproxy"):
+    if available() is None:
         return "haproxy is not installed"
     if not _redis_up():
         return "no Redis at 127.0.0.1:6379"
@@ -139,34 +139,8 @@ def cluster(tmp_path) -> Iterator[Cluster]:
         )
         for port in hosts
     ]
-    balancer = free_port()
-    config = tmp_path / "haproxy.cfg"
-    config.write_text(
-        "\n".join(
-            [
-                "defaults",
-                "  mode http",
-                "  timeout connect 5s",
-                "  timeout client 60s",
-                "  timeout server 60s",
-                "frontend api",
-                f"  bind 127.0.0.1:{balancer}",
-                "  option forwardfor",
-                "  default_backend web",
-                "backend web",
-                "  balance roundrobin",
-                *(f"  server web{n} 127.0.0.1:{port}" for n, port in enumerate(hosts)),
-                "",
-            ]
-        )
-    )
-    proxy = subprocess.Popen(  # noqa: S603 - Debian's haproxy with our config
-        [shutil.which("haproxy"), "-db", "-f", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "haproxy.log", "wb"),  # noqa: SIM115
-        start_new_session=True,
-    )
-    running = Cluster(balancer, hosts)
+    proxy = Balancer(hosts)
+    running = Cluster(proxy.port, hosts)
 
     def up(port: int) -> bool:
         try:
@@ -175,14 +149,16 @@ def cluster(tmp_path) -> Iterator[Cluster]:
             return False
 
     try:
-        for port in (*hosts, balancer):
+        proxy.start()
+        for port in (*hosts, proxy.port):
             wait_for(lambda port=port: up(port), timeout=60, what=f"127.0.0.1:{port}")
         yield running
     finally:
-        for process in (proxy, *servers):
+        proxy.stop()
+        for process in servers:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in (proxy, *servers):
+        for process in servers:
             try:
                 process.wait(20)
             except subprocess.TimeoutExpired:
