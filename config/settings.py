@@ -169,6 +169,19 @@ else:
         f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 30000)}"
     )
 
+# Read replicas (config/replicas.py): comma-separated URLs of streaming standbys. Browse, search,
+# other organizations' listing details and the event log read from them, round robin; a replica
+# that does not answer is skipped for REPLICA_RETRY_SECONDS. Tests mirror them to the test database.
+for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica_{_n}"] = {
+        **dj_database_url.parse(_url, conn_max_age=60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "publishing.User"
 

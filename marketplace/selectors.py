@@ -22,6 +22,7 @@ from django.db.models.functions import JSONObject
 
 from config.errors import NotFoundError
 from config.ids import validate_object_id
+from config.replicas import from_replica, replica_aliases
 from marketplace.errors import ListingNotFoundError
 from marketplace.models import Acquisition, Listing, ListingStatus, Scope
 from publishing.models import PublishableItem, TemplateCategory
@@ -244,6 +245,25 @@ def listing_get_visible(*, actor: Actor, listing_id: str) -> Listing:
     listing = with_consumer_fields(queryset, actor=actor).first()
     if listing is None:
         raise ListingNotFoundError()
+    return listing
+
+
+def listing_get_visible_replicated(*, actor: Actor, listing_id: str) -> Listing:
+    """``listing_get_visible`` from a replica, except for the actor's own organization: a
+    publisher sees what they just published (the primary), everyone else may be a moment
+    behind. A listing the replica does not have yet is looked up on the primary too."""
+    if not replica_aliases():
+        return listing_get_visible(actor=actor, listing_id=listing_id)
+
+    def read() -> Listing | None:
+        try:
+            return listing_get_visible(actor=actor, listing_id=listing_id)
+        except ListingNotFoundError:
+            return None
+
+    listing = from_replica(read)
+    if listing is None or listing.organization_id == actor.organization.pk:
+        return listing_get_visible(actor=actor, listing_id=listing_id)
     return listing
 
 

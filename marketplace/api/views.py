@@ -16,6 +16,7 @@ from config.pagination import (
     parse_positive_int,
 )
 from config.query_params import StrictQueryParamsMixin
+from config.replicas import from_replica
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from config.serializers import validated_input
@@ -161,7 +162,7 @@ class ListingDetailView(APIView):
     )
     def get(self, request: Request, listing_id: str) -> Response:
         actor = actor_from_request(request)
-        listing = selectors.listing_get_visible(actor=actor, listing_id=listing_id)
+        listing = selectors.listing_get_visible_replicated(actor=actor, listing_id=listing_id)
         return ok(s.ListingDetailSerializer(listing, context={"actor": actor}).data)
 
     @extend_schema(
@@ -266,16 +267,21 @@ class BrowseView(StrictQueryParamsMixin, APIView):
         )
         page = parse_positive_int(query.get("page"), "page", 1, MAX_PAGE)
         limit = parse_positive_int(query.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
-        rows, pagination, next_cursor = browse_page(
-            selectors.listing_browse(actor=actor, params=params),
-            matches=selectors.listing_browse_matches(actor=actor, params=params),
-            sort=sort,
-            page=page,
-            limit=limit,
-            cursor=raw_cursor,
-            ceiling=selectors.RELEVANCE_CANDIDATES if sort == "relevance" else None,
-        )
-        items = s.ListingSummarySerializer(rows, many=True).data
+
+        def read() -> tuple:
+            rows, pagination, next_cursor = browse_page(
+                selectors.listing_browse(actor=actor, params=params),
+                matches=selectors.listing_browse_matches(actor=actor, params=params),
+                sort=sort,
+                page=page,
+                limit=limit,
+                cursor=raw_cursor,
+                ceiling=selectors.RELEVANCE_CANDIDATES if sort == "relevance" else None,
+            )
+            return s.ListingSummarySerializer(rows, many=True).data, pagination, next_cursor
+
+        # A replica may be a moment behind the primary: fine for browsing.
+        items, pagination, next_cursor = from_replica(read)
         return ok({"items": items, "pagination": pagination, "nextCursor": next_cursor})
 
 

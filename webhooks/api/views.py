@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from config.errors import ValidationFailedError
 from config.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginated, parse_positive_int
 from config.query_params import StrictQueryParamsMixin
+from config.replicas import from_replica
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from config.serializers import validated_input
@@ -253,10 +254,13 @@ class EventListView(StrictQueryParamsMixin, APIView):
         raw_cursor = query.get("cursor") or None
         before = decode_event_cursor(raw_cursor) if raw_cursor is not None else None
         limit = parse_positive_int(query.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
-        rows = list(
-            selectors.event_list(actor=actor, type=event_type, since=since, before=before)[
-                : limit + 1
-            ]
+        # The log is append-only: a replica a moment behind is fine.
+        rows = from_replica(
+            lambda: list(
+                selectors.event_list(actor=actor, type=event_type, since=since, before=before)[
+                    : limit + 1
+                ]
+            )
         )
         next_cursor = None
         if len(rows) > limit:
