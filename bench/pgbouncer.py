@@ -11,18 +11,9 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 from urllib.parse import quote
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.sidecar import Sidecar
 
 
 def _unprivileged_account(server_host: str) -> str:
@@ -46,8 +37,10 @@ def available() -> str | None:
     return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/usr/bin")
 
 
-class PgBouncer:
+class PgBouncer(Sidecar):
     """``with PgBouncer(host, port, user) as bouncer: bouncer.url(dbname)``."""
+
+    name = "pgbouncer"
 
     def __init__(
         self, host: str, port: int | str, user: str, *, statement_timeout_ms: int = 30000
@@ -56,9 +49,7 @@ class PgBouncer:
         self.server_port = int(port or 5432)
         self.user = user or "postgres"
         self.statement_timeout_ms = statement_timeout_ms
-        self.port = _free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="publishing-pgbouncer-"))
-        self.process: subprocess.Popen | None = None
+        super().__init__()
 
     def url(self, database: str) -> str:
         return f"postgres://{quote(self.user, safe='')}@127.0.0.1:{self.port}/{quote(database)}"
@@ -97,41 +88,7 @@ class PgBouncer:
             for path in (self.folder, *self.folder.iterdir()):
                 shutil.chown(path, user=account)
             command = [shutil.which("runuser") or "/sbin/runuser", "-u", account, "--", *command]
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pgbouncer exited: {self.log()[-2000:]}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.1)
-        raise RuntimeError("pgbouncer did not listen in time")
-
-    def log(self) -> str:
-        path = self.folder / "pgbouncer.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> PgBouncer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self._launch(command)
 
 
 def app_env(bouncer: PgBouncer, database: str) -> dict[str, str]:

@@ -5,8 +5,6 @@ heartbeat, and gunicorn with two workers sharing a multiprocess metrics director
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +15,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import bearer_client
 from tests.dburl import database_url
+from tests.servers import start_gunicorn, stop_gunicorn
 from tests.webhooks import conftest as webhook_fixtures
 from tests.webhooks.conftest import free_port, wait_for
 
@@ -145,21 +144,7 @@ def test_gunicorn_workers_add_up_in_one_scrape(tmp_path):
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "LOG_FORMAT": "plain",
     }
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and app
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(port, env, workers=2, log=tmp_path / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
 
     def get(path: str) -> str:
@@ -184,5 +169,4 @@ def test_gunicorn_workers_add_up_in_one_scrape(tmp_path):
         seen = {samples(get("/metrics"))[key] for _ in range(6)}
         assert seen == {30.0}
     finally:
-        server.terminate()
-        server.wait(15)
+        stop_gunicorn(server)

@@ -35,16 +35,16 @@ def fenced(markdown: str, language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```$", markdown, re.DOTALL | re.MULTILINE)
 
 
-@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq")
-@pytest.mark.django_db(transaction=True)
-def test_the_items_guide_runs_as_written_and_prints_what_it_shows(live_server):
+def run_items_guide(base: str) -> list[int]:
+    """Run docs/items.md's shell blocks against ``base``; assert it prints what the page shows
+    and states the page's two deliberate errors. Returns every status in order."""
     markdown = DOC.read_text()
     script = "\n".join(fenced(markdown, "sh"))
     assert DOC_BASE in script
     # Every curl also reports its status on stderr, so the statuses the page states are checked.
     prelude = 'set -euo pipefail\ncurl() { command curl -w "%{stderr}%{http_code}\\n" "$@"; }\n'
     result = subprocess.run(  # noqa: S603 - the script is this repository's own page
-        ["bash", "-c", prelude + script.replace(DOC_BASE, f"BASE={live_server.url}")],  # noqa: S607
+        ["bash", "-c", prelude + script.replace(DOC_BASE, f"BASE={base}")],  # noqa: S607
         capture_output=True,
         text=True,
         timeout=120,
@@ -54,9 +54,21 @@ def test_the_items_guide_runs_as_written_and_prints_what_it_shows(live_server):
     statuses = [int(line) for line in result.stderr.split()]
     # The page's two deliberate errors: a stale If-Match, then a strict render with a value missing.
     assert [s for s in statuses if not 200 <= s < 300] == [412, 400]
-    assert statuses.count(201) == 7  # register, create, two checkpoints, restore, two templates
     shown = "\n".join(fenced(markdown, "(?:json|text)"))
     assert normalized(result.stdout) == normalized(shown)
+    return statuses
+
+
+needs_curl_and_jq = pytest.mark.skipif(
+    not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq"
+)
+
+
+@needs_curl_and_jq
+@pytest.mark.django_db(transaction=True)
+def test_the_items_guide_runs_as_written_and_prints_what_it_shows(live_server):
+    statuses = run_items_guide(live_server.url)
+    assert statuses.count(201) == 7  # register, create, two checkpoints, restore, two templates
 
 
 @pytest.mark.django_db

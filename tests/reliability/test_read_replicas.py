@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.replication import Replicated
+from tests.servers import start_gunicorn, stop_gunicorn
 from tests.webhooks.conftest import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,25 +84,15 @@ def replicated(tmp_path) -> Iterator[tuple[Replicated, Api]]:
         )
         cluster.start_standby()
         port = free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and app
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                "--workers=2",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env={
+        server = start_gunicorn(
+            port,
+            {
                 **env,
                 "DATABASE_REPLICA_URLS": cluster.standby.url("app"),
                 "REPLICA_RETRY_SECONDS": "1",
             },
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / "gunicorn.log", "wb"),  # noqa: SIM115
-            start_new_session=True,
+            workers=2,
+            log=tmp_path / "gunicorn.log",
         )
         api = Api(f"http://127.0.0.1:{port}")
 
@@ -116,8 +106,7 @@ def replicated(tmp_path) -> Iterator[tuple[Replicated, Api]]:
         yield cluster, api
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(20)
+            stop_gunicorn(server)
         cluster.stop()
 
 

@@ -18,10 +18,7 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +31,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from bench.balancer import Balancer, available
 from tests.dburl import database_url
+from tests.servers import start_gunicorn, stop_gunicorn
 from tests.webhooks.conftest import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,22 +119,7 @@ def cluster(tmp_path) -> Iterator[Cluster]:
     }
     hosts = [free_port(), free_port()]
     servers = [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and app
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                "--workers=1",  # one process per host: its /metrics is the host's own count
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / f"gunicorn-{port}.log", "wb"),  # noqa: SIM115
-            start_new_session=True,
-        )
+        start_gunicorn(port, env, workers=1, log=tmp_path / f"gunicorn-{port}.log")
         for port in hosts
     ]
     proxy = Balancer(hosts)
@@ -156,14 +139,7 @@ def cluster(tmp_path) -> Iterator[Cluster]:
     finally:
         proxy.stop()
         for process in servers:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in servers:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
+            stop_gunicorn(process)
         _flush_redis()
 
 
