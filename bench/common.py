@@ -41,6 +41,10 @@ class Sizes:
     # bulk publish (issue 8)
     bulk_items: int = 100_000
     bulk_sample: int = 2000
+    # webhooks (issue 16)
+    webhook_rate: int = 50
+    webhook_latency_seconds: float = 10.0
+    webhook_drain: int = 3000
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
@@ -62,6 +66,8 @@ class Sizes:
             browse_depth=1000,
             bulk_items=3000,
             bulk_sample=100,
+            webhook_latency_seconds=3.0,
+            webhook_drain=300,
         )
 
 

@@ -107,6 +107,20 @@ def table(summary: dict) -> str:
                 f"| growth {span}: {figures[name]['label']} | p50 {points} | | slope "
                 f"{g['slope_p50']} | {want} | {'-' if name == 'deep_page' else _yes(ok)} |"
             )
+    hooks = phases.get("webhooks")
+    if hooks:
+        t, lat, d = hooks["throughput"], hooks["latency"], hooks["drain"]
+        lines += [
+            f"| webhooks: publish with 1 endpoint | {_n(t['hooked_rps'])} req/s, "
+            f"{t['errors']} errors | no endpoint {_n(t['plain_rps'])} req/s | {t['ratio']} | "
+            f"≥ 0.9 | {_yes(t['met'])} |",
+            f"| webhooks: publish → receipt at {lat['rate_per_second']}/s, 1 worker | p50 "
+            f"{_ms(lat['p50_ms'])}, p95 {_ms(lat['p95_ms'])}, {lat['delivered']}/"
+            f"{lat['publishes']} delivered | | | p95 ≤ 1000 ms | {_yes(lat['met'])} |",
+            f"| webhooks: drain {d[0]['deliveries']:,} deliveries | 1 worker "
+            f"{_n(d[0]['per_second'])}/s, 2 workers {_n(d[1]['per_second'])}/s | | "
+            f"{hooks['drain_scaling']} (2 vs 1) | (reported) | - |",
+        ]
     bulk = phases.get("bulk_publish")
     if bulk:
         r, q, met = bulk["rates_items_per_second"], bulk["ratios"], bulk["met"]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, ROOT, Context, Sizes, log, machine
 
-PHASES = ("browse", "http_publish", "ct_publish", "bulk_publish")
+PHASES = ("browse", "http_publish", "ct_publish", "webhooks", "bulk_publish")
 
 
 def free_port() -> int:
@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(env)
         setup_django(env)
-        needs_server = any(p in phases for p in ("browse", "http_publish", "ct_publish"))
+        needs_server = any(
+            p in phases for p in ("browse", "http_publish", "ct_publish", "webhooks", "content")
+        )
         if needs_server:
             results_dir.mkdir(parents=True, exist_ok=True)
             server = Gunicorn(env, port=ctx.port, log_path=results_dir / "gunicorn.log.tmp")
