@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, ROOT, Context, Sizes, log, machine
 
-PHASES = ("browse", "http_publish", "ct_publish", "webhooks", "bulk_publish")
+PHASES = ("browse", "http_publish", "ct_publish", "webhooks", "content", "bulk_publish")
 
 
 def free_port() -> int:
