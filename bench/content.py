@@ -250,17 +250,17 @@ def migration(ctx: Context, setup: dict, user_id: int) -> dict:
     with CaptureQueriesContext(connection) as queries:
         done = services.content_migration_run(started.pk)
     seconds = time.perf_counter() - began
-    # A batch starts by locking the migration row: split the captured queries there.
-    per_batch, current = [], 0
+    # Each batch is one transaction: split the captured statements at its BEGIN, count the SQL.
+    per_batch: list[int] = []
     for query in queries.captured_queries:
-        sql = query["sql"]
-        if 'FROM "contenttypes_app_contentmigration"' in sql and "FOR UPDATE" in sql:
-            if current:
-                per_batch.append(current)
-            current = 0
-        current += 1
-    per_batch.append(current)
-    full = per_batch[:-1] or per_batch  # the last batch finds fewer (or no) items
+        sql = query["sql"].strip().upper()
+        if sql == "BEGIN":
+            per_batch.append(0)
+        elif sql != "COMMIT" and per_batch:
+            per_batch[-1] += 1
+    # The first batch also loads the type version's schema (the validator cache's one miss);
+    # the last finds fewer items (or none) and writes nothing.
+    full = per_batch[1:-1] or per_batch
     return {
         "items": count,
         "migrated": done.migrated if done else None,
@@ -270,9 +270,11 @@ def migration(ctx: Context, setup: dict, user_id: int) -> dict:
         "batch_size": settings.CONTENT_MIGRATION_BATCH_SIZE,
         "batches": len(per_batch),
         "queries_per_batch": sorted(set(full)),
-        "last_batch_queries": per_batch[-1],
+        "first_batch_queries": per_batch[0] if per_batch else None,
+        "last_batch_queries": per_batch[-1] if per_batch else None,
         "expected_batches": math.floor(count / settings.CONTENT_MIGRATION_BATCH_SIZE) + 1,
         "queries_constant": len(set(full)) == 1,
+        "per_batch": per_batch,
     }
 
 
