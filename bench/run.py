@@ -4,7 +4,8 @@
 2. start the app under gunicorn with its production settings (``bench.server``);
 3. browse and search at growing sizes (``bench.browse``), then, on that large database, publish
    over HTTP against the floor (``bench.http_publish``), content-type publish
-   (``bench.ct_publish``) and bulk publishing (``bench.bulk_publish``);
+   (``bench.ct_publish``), webhooks with real workers (``bench.webhooks``), content items
+   (``bench.content``) and bulk publishing (``bench.bulk_publish``);
 4. write ``bench/results/*.json`` (``bench/results/quick/`` with ``--quick``) and print the table.
 
 Nothing here fails on timing: targets are reported as met or not, and the exit status is non-zero
