@@ -41,6 +41,14 @@ class Sizes:
     # bulk publish (issue 8)
     bulk_items: int = 100_000
     bulk_sample: int = 2000
+    # webhooks (issue 16)
+    webhook_rate: int = 50
+    webhook_latency_seconds: float = 10.0
+    webhook_drain: int = 3000
+    # content items (issue 17)
+    content_scales: tuple[int, ...] = (10_000, 1_000_000)
+    content_single: int = 60
+    content_migrate: int = 100_000
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
@@ -62,6 +70,11 @@ class Sizes:
             browse_depth=1000,
             bulk_items=3000,
             bulk_sample=100,
+            webhook_latency_seconds=3.0,
+            webhook_drain=300,
+            content_scales=(2000, 20_000),
+            content_single=15,
+            content_migrate=3000,
         )
 
 

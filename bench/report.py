@@ -107,6 +107,53 @@ def table(summary: dict) -> str:
                 f"| growth {span}: {figures[name]['label']} | p50 {points} | | slope "
                 f"{g['slope_p50']} | {want} | {'-' if name == 'deep_page' else _yes(ok)} |"
             )
+    hooks = phases.get("webhooks")
+    if hooks:
+        t, lat, d = hooks["throughput"], hooks["latency"], hooks["drain"]
+        lines += [
+            f"| webhooks: publish with 1 endpoint | {_n(t['hooked_rps'])} req/s, "
+            f"{t['errors']} errors | no endpoint {_n(t['plain_rps'])} req/s | {t['ratio']} | "
+            f"≥ 0.9 | {_yes(t['met'])} |",
+            f"| webhooks: publish → receipt at {lat['rate_per_second']}/s, 1 worker | p50 "
+            f"{_ms(lat['p50_ms'])}, p95 {_ms(lat['p95_ms'])}, {lat['delivered']}/"
+            f"{lat['publishes']} delivered | | | p95 ≤ 1000 ms | {_yes(lat['met'])} |",
+            f"| webhooks: drain {d[0]['deliveries']:,} deliveries | 1 worker "
+            f"{_n(d[0]['per_second'])}/s, 2 workers {_n(d[1]['per_second'])}/s | | "
+            f"{hooks['drain_scaling']} (2 vs 1) | (reported) | - |",
+        ]
+    content = phases.get("content")
+    if content:
+        f, v, lp, m = (content[k] for k in ("against_floor", "validation", "list", "migration"))
+        for name, label in (("create", "POST /content"), ("publish", "POST /content/{id}/publish")):
+            r = f[name]
+            lines.append(
+                f"| content: {label} | {_n(r['rps'])} req/s, p50 {_ms(r['p50_ms'])}, "
+                f"{r['errors']} errors | floor {_n(r['floor_rps'])} req/s | {r['ratio']} | "
+                f"≥ 0.4 | {_yes(r['met'])} |"
+            )
+        grown = ", ".join(f"{int(n):,}: {_ms(p)}" for n, p in v["publish_alone_p50_ms"].items())
+        lines += [
+            f"| content: publish alone by items in the project | p50 {grown} | | "
+            f"{v['item_growth_p50']} | ≤ 1.2 | {_yes(v['item_growth_met'])} |",
+            f"| content: same document, schema of 1,000 vs 10 components | p50 "
+            f"{_ms(v['schema_1000_p50_ms'])} | {_ms(v['schema_10_p50_ms'])} | "
+            f"{v['schema_growth_p50']} | ≤ 1.5 | {_yes(v['schema_growth_met'])} |",
+        ]
+        for name, label in (
+            ("first_page", "first page (page=1, with total)"),
+            ("cursor_page", f"cursor page {lp['cursor_page']['depth']:,} deep"),
+        ):
+            r = lp[name]
+            lines.append(
+                f"| content list: {label} @ {lp['items']:,} items | p50 {_ms(r['p50_ms'])}, "
+                f"p95 {_ms(r['p95_ms'])} | | | p95 ≤ 50 ms | {_yes(r['met'])} |"
+            )
+        lines.append(
+            f"| content: bulk migration of {m['items']:,} items | {_n(m['items_per_second'])} "
+            f"items/s, queries per batch {m['queries_per_batch']} (first {m['first_batch_queries']}"
+            f", last {m['last_batch_queries']}) | | | constant queries | "
+            f"{_yes(m['queries_constant'])} |"
+        )
     bulk = phases.get("bulk_publish")
     if bulk:
         r, q, met = bulk["rates_items_per_second"], bulk["ratios"], bulk["met"]

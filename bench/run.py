@@ -4,7 +4,8 @@
 2. start the app under gunicorn with its production settings (``bench.server``);
 3. browse and search at growing sizes (``bench.browse``), then, on that large database, publish
    over HTTP against the floor (``bench.http_publish``), content-type publish
-   (``bench.ct_publish``) and bulk publishing (``bench.bulk_publish``);
+   (``bench.ct_publish``), webhooks with real workers (``bench.webhooks``), content items
+   (``bench.content``) and bulk publishing (``bench.bulk_publish``);
 4. write ``bench/results/*.json`` (``bench/results/quick/`` with ``--quick``) and print the table.
 
 Nothing here fails on timing: targets are reported as met or not, and the exit status is non-zero
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, ROOT, Context, Sizes, log, machine
 
-PHASES = ("browse", "http_publish", "ct_publish", "bulk_publish")
+PHASES = ("browse", "http_publish", "ct_publish", "webhooks", "content", "bulk_publish")
 
 
 def free_port() -> int:
@@ -85,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(env)
         setup_django(env)
-        needs_server = any(p in phases for p in ("browse", "http_publish", "ct_publish"))
+        needs_server = any(
+            p in phases for p in ("browse", "http_publish", "ct_publish", "webhooks", "content")
+        )
         if needs_server:
             results_dir.mkdir(parents=True, exist_ok=True)
             server = Gunicorn(env, port=ctx.port, log_path=results_dir / "gunicorn.log.tmp")

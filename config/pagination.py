@@ -6,10 +6,14 @@ Out-of-range pages answer an empty page rather than an error; non-numeric or out
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 from typing import Any
 
-from django.db.models import Count, Window
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Q, Window
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
@@ -128,3 +132,101 @@ def paginated(request, queryset, serializer_class, pagination_class=EnvelopePagi
     paginator = pagination_class()
     page = paginator.paginate_queryset(queryset, request)
     return paginator.get_paginated_response(serializer_class(page, many=True, **kw).data)
+
+
+class ContentCursorPagination(ContentPagination):
+    """Page numbers as :class:`ContentPagination`, plus keyset pages with an opaque ``cursor``.
+
+    ``nextCursor`` in the pagination meta is base64url of ``[ordering, [sort key..., id]]`` of
+    the page's last row, or ``null`` on the last page. With ``cursor`` the next page is the rows
+    strictly after that key in the queryset's ordering (an index range: no OFFSET, no COUNT),
+    so a deep page costs what the first one does, and rows inserted meanwhile are never repeated.
+    A cursor page answers ``{"limit", "nextCursor"}`` only: counting a million rows is the cost
+    the cursor avoids. ``page`` and ``cursor`` together, or a cursor that does not decode or was
+    made for another sort, answer 400 ``VALIDATION_FAILED``.
+
+    The queryset must be ordered by fields that all sort the same way and end with a unique one
+    (the id); every content sort is (see ``CONTENT_SORTS``).
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get("cursor")
+        self.ordering = [str(f) for f in queryset.query.order_by]
+        self.model = queryset.model
+        if raw in (None, ""):
+            self.cursor_mode = False
+            self.rows = super().paginate_queryset(queryset, request, view)
+            more = self.page * self.limit < self.total
+            self.next_cursor = self._encode(self.rows[-1]) if self.rows and more else None
+            return self.rows
+        if request.query_params.get("page") not in (None, ""):
+            raise ValidationFailedError.for_fields({"cursor": "Give either page or cursor."})
+        self.cursor_mode = True
+        self.limit = parse_positive_int(
+            request.query_params.get("limit"), "limit", self.default_limit, MAX_LIMIT
+        )
+        values = self._decode(raw)
+        rows = list(queryset.filter(self._after(values))[: self.limit + 1])
+        self.rows = rows[: self.limit]
+        self.next_cursor = self._encode(self.rows[-1]) if len(rows) > self.limit else None
+        return self.rows
+
+    def _fields(self) -> list[tuple[str, bool]]:
+        return [(f.lstrip("-"), f.startswith("-")) for f in self.ordering]
+
+    def _encode(self, row) -> str:
+        values = []
+        for name, _ in self._fields():
+            value = getattr(row, name) if not isinstance(row, dict) else row[name]
+            values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+        payload = json.dumps([",".join(self.ordering), values], separators=(",", ":"))
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    def _decode(self, raw: str) -> list[Any]:
+        invalid = ValidationFailedError.for_fields(
+            {"cursor": "Invalid cursor: pass the nextCursor of a previous page unchanged."}
+        )
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            ordering, values = payload
+            fields = self._fields()
+            if ordering != ",".join(self.ordering) or len(values) != len(fields):
+                raise ValueError
+            return [
+                self.model._meta.get_field(name).to_python(value)
+                for (name, _), value in zip(fields, values, strict=True)
+            ]
+        except (ValueError, TypeError, binascii.Error, DjangoValidationError) as error:
+            raise invalid from error
+
+    def _after(self, values: list[Any]) -> Q:
+        """Rows strictly after ``values`` in the ordering: (a, b) > (x, y) written as
+        ``a >= x AND (a > x OR (a = x AND b > y))``; the leading ``a >= x`` is what lets the
+        planner start the index scan at the cursor instead of filtering from the top."""
+        fields = self._fields()
+        after = Q()
+        for index in reversed(range(len(fields))):
+            name, descending = fields[index]
+            strictly = Q(**{f"{name}__{'lt' if descending else 'gt'}": values[index]})
+            after = (
+                strictly
+                if index == len(fields) - 1
+                else strictly | (Q(**{name: values[index]}) & after)
+            )
+        first, descending = fields[0]
+        return Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]}) & after
+
+    def pagination_data(self) -> dict[str, Any]:
+        if self.cursor_mode:
+            return {"limit": self.limit, "nextCursor": self.next_cursor}
+        return {**super().pagination_data(), "nextCursor": self.next_cursor}
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        meta = pagination_schema()
+        meta["required"] = ["limit", "nextCursor"]
+        meta["properties"]["nextCursor"] = {"type": "string", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {"data": schema, "pagination": meta},
+        }

@@ -95,6 +95,16 @@ class PaginationSerializer(serializers.Serializer):
     pages = serializers.IntegerField()
 
 
+class CursorPaginationSerializer(serializers.Serializer):
+    """Page-number meta plus ``nextCursor``; a cursor page answers ``limit`` and ``nextCursor``."""
+
+    page = serializers.IntegerField(required=False)
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField(required=False)
+    pages = serializers.IntegerField(required=False)
+    nextCursor = serializers.CharField(allow_null=True)
+
+
 PAGE_PARAMETERS = [
     OpenApiParameter(
         "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="Page number."

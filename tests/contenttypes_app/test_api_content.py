@@ -108,7 +108,13 @@ def test_list_filters_and_omits_content(client, world, published):
     body = response.json()
     assert [i["id"] for i in body["data"]] == [a["id"]]
     assert "content" not in body["data"][0]
-    assert body["pagination"] == {"page": 1, "limit": 20, "total": 1, "pages": 1}
+    assert body["pagination"] == {
+        "page": 1,
+        "limit": 20,
+        "total": 1,
+        "pages": 1,
+        "nextCursor": None,
+    }
     names = [i["name"] for i in client.get(url(world), {"sort": "name"}).json()["data"]]
     assert names == ["Alpha", "Beta"]
     templates = client.get(url(world), {"isTemplate": "true"}).json()["data"]

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import PaginationSerializer
+from config.schema import CursorPaginationSerializer, PaginationSerializer
 from contenttypes_app.api import serializers as s
 from contenttypes_app.models import ContentTypeDefinition
 from publishing.tenancy import Actor, actor_from_request
@@ -47,6 +47,18 @@ def content_page(serializer_class: Any, name: str) -> Any:
     return inline_serializer(
         name=name,
         fields={"data": serializer_class(many=True), "pagination": PaginationSerializer()},
+    )
+
+
+def content_cursor_page(serializer_class: Any, name: str) -> Any:
+    """OpenAPI shape of a ``/v1/`` list that also pages by cursor (``nextCursor``; a cursor page
+    has no ``page``, ``total`` or ``pages``)."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "data": serializer_class(many=True),
+            "pagination": CursorPaginationSerializer(),
+        },
     )
 
 

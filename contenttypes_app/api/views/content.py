@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ValidationFailedError
-from config.pagination import ContentPagination, paginated
+from config.pagination import ContentCursorPagination, ContentPagination, paginated
 from config.query_params import StrictQueryParamsMixin
 from config.schema import PAGE_PARAMETERS, content_errors
 from config.serializers import validated_input
@@ -20,6 +20,7 @@ from contenttypes_app import services
 from contenttypes_app.api import serializers as s
 from contenttypes_app.api.views.common import (
     TransitionView,
+    content_cursor_page,
     content_page,
     if_match,
     validated_query,
@@ -70,8 +71,21 @@ class ContentListView(StrictQueryParamsMixin, APIView):
         tags=CONTENT,
         operation_id="content_list",
         summary="List content items (without their content)",
+        description=(
+            "Page numbers (`page`, `limit`; the meta carries `total` and `pages`) or keyset pages: "
+            "pass the previous page's `pagination.nextCursor` as `cursor` (with the same filters "
+            "and `sort`) for the next one, which then answers `{limit, nextCursor}` only; "
+            "`nextCursor` is null on the last page. A cursor page costs the same at any depth and "
+            "never repeats an item when others are inserted meanwhile. `page` with `cursor`, or a "
+            "cursor that is not one of ours for this sort, answers 400 VALIDATION_FAILED."
+        ),
         parameters=[
             *PAGE_PARAMETERS,
+            OpenApiParameter(
+                "cursor",
+                str,
+                description="Opaque: the `pagination.nextCursor` of the previous page.",
+            ),
             OpenApiParameter("typeId", {"type": "string", "format": "uuid"}),
             OpenApiParameter(
                 "status",
@@ -92,7 +106,7 @@ class ContentListView(StrictQueryParamsMixin, APIView):
             ),
         ],
         responses={
-            200: content_page(s.ContentOutputSerializer, "ContentPage"),
+            200: content_cursor_page(s.ContentOutputSerializer, "ContentPage"),
             **content_errors(400, 401, 404),
         },
     )
@@ -101,7 +115,11 @@ class ContentListView(StrictQueryParamsMixin, APIView):
         filters = s.content_list_filters(validated_query(s.ContentListQuerySerializer, request))
         queryset = selectors.content_list(actor=actor, project_id=project_id, **filters)
         return paginated(
-            request, queryset, s.ContentOutputSerializer, ContentPagination, omit_content=True
+            request,
+            queryset,
+            s.ContentOutputSerializer,
+            ContentCursorPagination,
+            omit_content=True,
         )
 
     @extend_schema(
