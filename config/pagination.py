@@ -18,6 +18,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from config.errors import ValidationFailedError
+from config.totals import page_total
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -154,9 +155,21 @@ class ContentCursorPagination(ContentPagination):
         self.ordering = [str(f) for f in queryset.query.order_by]
         self.model = queryset.model
         if raw in (None, ""):
+            # Page numbers: the page and one row more, and a total that costs no more than the
+            # page (config/totals.py: exact up to 1,000 items, the planner's estimate above).
             self.cursor_mode = False
-            self.rows = super().paginate_queryset(queryset, request, view)
-            more = self.page * self.limit < self.total
+            query = request.query_params
+            self.page = parse_positive_int(query.get("page"), "page", 1, MAX_PAGE)
+            self.limit = parse_positive_int(
+                query.get("limit"), "limit", self.default_limit, MAX_LIMIT
+            )
+            offset = (self.page - 1) * self.limit
+            rows = list(queryset[offset : offset + self.limit + 1])
+            more = len(rows) > self.limit
+            self.rows = rows[: self.limit]
+            self.total = page_total(
+                queryset, offset=offset, found=len(self.rows), has_more=more, ceiling=None
+            )
             self.next_cursor = self._encode(self.rows[-1]) if self.rows and more else None
             return self.rows
         if request.query_params.get("page") not in (None, ""):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.api import browse as browse_module
+from config import totals as browse_module
 from marketplace.services import ListingMetadata, ScopeSettings, listing_publish
 from publishing.tenancy import actor_for
 from tests.conftest import bearer_client
