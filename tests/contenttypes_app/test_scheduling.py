@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from contenttypes_app import services
@@ -270,3 +271,47 @@ def test_the_job_and_the_sweep_racing_publish_once(world):
     assert sorted(outcomes) in (["done", "swept 0"], ["finished", "swept 1"])
     assert ContentTypeVersion.objects.filter(definition=world.content_type).count() == 1
     assert events("content_type.published") == 1
+
+
+# --- admin and OpenAPI -------------------------------------------------------------------------
+def test_the_admin_shows_schedules_read_only(client, owner, world):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    schedule = schedule_type(world, publish_at=later(hours=1))
+    changelist = client.get(reverse("admin:contenttypes_app_publishschedule_changelist"))
+    assert changelist.status_code == 200
+    assert str(schedule.pk).encode() in changelist.content
+    change = client.get(
+        reverse("admin:contenttypes_app_publishschedule_change", args=[schedule.pk])
+    )
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content
+    inline = client.get(
+        reverse("admin:contenttypes_app_contenttypedefinition_change", args=[world.content_type.pk])
+    )
+    assert b"Publish schedule" in inline.content
+    assert b"pending" in inline.content.lower()
+
+
+def test_openapi_documents_the_schedule_endpoints(anon):
+    schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    base = "/v1/organizations/{organization_id}/projects/{project_id}"
+    for path in (f"{base}/content-types/{{id}}/schedule", f"{base}/content/{{id}}/schedule"):
+        assert set(schema["paths"][path]) - {"parameters"} == {"get", "post", "delete"}
+        assert {"400", "403", "404"} <= set(schema["paths"][path]["post"]["responses"])
+    ids = {
+        op["operationId"]
+        for path, item in schema["paths"].items()
+        if path.endswith("/schedule")
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert ids == {
+        "content_types_schedule_get",
+        "content_types_schedule_set",
+        "content_types_schedule_cancel",
+        "content_schedule_get",
+        "content_schedule_set",
+        "content_schedule_cancel",
+    }
