@@ -143,6 +143,13 @@ def test_schedule_a_content_item_through_the_api(world, published, owner):
     assert response.status_code == 200, response.content
     assert response.json()["contentId"] == str(item.pk)
     assert response.json()["unpublishStatus"] == "pending"
+    client = bearer_client(owner)
+    shown = client.get(f"{world.base}/content/{item.pk}").json()["schedule"]
+    assert shown["id"] == response.json()["id"]
+    (listed,) = client.get(f"{world.base}/content").json()["data"]
+    assert listed["schedule"]["unpublishStatus"] == "pending"
+    assert client.delete(url).status_code == 204
+    assert client.get(f"{world.base}/content/{item.pk}").json()["schedule"] is None
 
 
 # --- running it --------------------------------------------------------------------------------
