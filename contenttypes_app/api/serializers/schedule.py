@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import StrictSerializer
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class OffsetDateTimeField(serializers.Field):
     """An ISO 8601 date-time that states its UTC offset (``Z`` or ``±hh:mm``): a time without
     one would mean whatever the server's zone is."""
@@ -23,11 +26,11 @@ class OffsetDateTimeField(serializers.Field):
             self.fail("invalid")
         try:
             value = dt.datetime.fromisoformat(data)
-        except ValueError:
+            if value.tzinfo is None or value.utcoffset() is None:
+                self.fail("invalid")
+            return value.astimezone(dt.UTC)
+        except (ValueError, OverflowError):  # OverflowError: year 9999 with a negative offset
             self.fail("invalid")
-        if value.tzinfo is None or value.utcoffset() is None:
-            self.fail("invalid")
-        return value.astimezone(dt.UTC)
 
     def to_representation(self, value: dt.datetime) -> str:
         return value.isoformat().replace("+00:00", "Z")
