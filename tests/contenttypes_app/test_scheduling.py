@@ -322,3 +322,27 @@ def test_openapi_documents_the_schedule_endpoints(anon):
         "content_schedule_set",
         "content_schedule_cancel",
     }
+
+
+# --- the engine's side -------------------------------------------------------------------------
+def test_the_sweep_is_a_periodic_task_of_every_minute():
+    from procrastinate.contrib.django import app
+
+    periodic = app.periodic_registry.periodic_tasks
+    assert periodic[(scheduling.SWEEP_TASK, "")].cron == "* * * * *"
+
+
+@pytest.mark.django_db(transaction=True)  # the tasks close Django's connection, as in a worker
+def test_the_tasks_run_a_due_schedule_whose_job_was_lost(world):
+    from contenttypes_app.tasks import run_schedule, sweep_schedules
+
+    schedule = schedule_type(world, publish_at=later(hours=1))
+    # as if its time had come and its job had been deleted
+    PublishSchedule.objects.filter(pk=schedule.pk).update(publish_at=later(seconds=-5))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = %s", [scheduling.RUN_TASK])
+    assert sweep_schedules(timestamp=0) == 1
+    assert world.refresh().status == "published"
+    args = {"schedule_id": str(schedule.pk), "token": str(schedule.token)}
+    assert run_schedule(**args, transition="publish") == "finished"  # a late job: a no-op
+    assert events("content_type.published") == 1
