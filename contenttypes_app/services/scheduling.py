@@ -265,6 +265,21 @@ def schedule_run(
         return "finished"
     if getattr(schedule, f"{transition}_at") > now:
         return "not_due"
+    if transition == "unpublish" and _due(schedule, "publish", now):
+        # both times passed while no worker ran and this job came first: publish first, so the
+        # object ends as the schedule says (unpublished), not with a refused unpublish
+        _run_locked(schedule, "publish", now)
+    return _run_locked(schedule, transition, now)
+
+
+def _due(schedule: PublishSchedule, transition: str, now: dt.datetime) -> bool:
+    at = getattr(schedule, f"{transition}_at")
+    pending = getattr(schedule, f"{transition}_status") == Pending.PENDING
+    return pending and at is not None and at <= now
+
+
+def _run_locked(schedule: PublishSchedule, transition: str, now: dt.datetime) -> str:
+    """Run one transition of the (locked, checked) schedule and record how it went."""
     spec = KINDS["content_type" if schedule.content_type_id else "content"]
     object_id = schedule.content_type_id or schedule.content_id
     actor: Actor | None = None

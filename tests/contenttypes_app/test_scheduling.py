@@ -346,3 +346,14 @@ def test_the_tasks_run_a_due_schedule_whose_job_was_lost(world):
     args = {"schedule_id": str(schedule.pk), "token": str(schedule.token)}
     assert run_schedule(**args, transition="publish") == "finished"  # a late job: a no-op
     assert events("content_type.published") == 1
+
+
+def test_an_unpublish_job_that_comes_first_publishes_first_when_both_are_due(world):
+    schedule = schedule_type(world, publish_at=later(minutes=1), unpublish_at=later(minutes=2))
+    outcome = scheduling.schedule_run(
+        schedule_id=schedule.pk, transition="unpublish", token=schedule.token, now=later(minutes=3)
+    )
+    assert outcome == "done"
+    assert world.refresh().status == "unpublished"
+    assert (events("content_type.published"), events("content_type.unpublished")) == (1, 1)
+    assert scheduling.schedule_sweep(now=later(minutes=4)) == 0
