@@ -27,6 +27,7 @@ from contenttypes_app.models import (
     Package,
     PackageComponent,
     Project,
+    PublishSchedule,
 )
 from publishing.tenancy import actor_for
 
@@ -109,6 +110,29 @@ class PackageAdmin(ReadOnlyAdmin):
     inlines = [PackageComponentInline]
 
 
+SCHEDULE_FIELDS = [
+    "publish_at",
+    "publish_status",
+    "published_at",
+    "unpublish_at",
+    "unpublish_status",
+    "unpublished_at",
+    "scheduled_by",
+    "last_error",
+    "updated_at",
+]
+
+
+class PublishScheduleInline(ReadOnlyInline):
+    """The object's schedule, read-only: it is set and cancelled through the API (the services
+    that defer its jobs); the admin only shows what will happen and what went wrong."""
+
+    model = PublishSchedule
+    fields = SCHEDULE_FIELDS
+    readonly_fields = fields
+    show_change_link = False
+
+
 class ContentTypeVersionInline(DeferDocuments, ReadOnlyInline):
     model = ContentTypeVersion
     deferred = ("schema",)
@@ -148,7 +172,7 @@ class ContentTypeDefinitionAdmin(DeferDocuments, ReadOnlyAdmin):
         "updated_at",
     ]
     exclude = ["component_ids", "withdrawn", "revision"]
-    inlines = [ContentTypeVersionInline]
+    inlines = [PublishScheduleInline, ContentTypeVersionInline]
     actions = ["publish", "unpublish"]
 
     def _run(
@@ -252,7 +276,7 @@ class ContentAdmin(ReadOnlyAdmin):
         "updated_at",
     ]
     exclude = ["withdrawn", "revision"]
-    inlines = [ContentVersionInline]
+    inlines = [PublishScheduleInline, ContentVersionInline]
     actions = ["publish", "unpublish"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Content]:
@@ -327,4 +351,32 @@ class ContentMigrationAdmin(ReadOnlyAdmin):
             super()
             .get_queryset(request)
             .defer("type__schema", "type__component_ids", "target__schema")
+        )
+
+
+@admin.register(PublishSchedule)
+class PublishScheduleAdmin(ReadOnlyAdmin):
+    """Every schedule of content types and content, to see what is due and what failed."""
+
+    list_display = [
+        "id",
+        "content_type",
+        "content",
+        "publish_at",
+        "publish_status",
+        "unpublish_at",
+        "unpublish_status",
+        "scheduled_by",
+    ]
+    list_filter = ["publish_status", "unpublish_status"]
+    search_fields = ["content_type__name", "content__name"]
+    list_select_related = ["content_type", "content", "scheduled_by"]
+    readonly_fields = ["id", "project", "content_type", "content", *SCHEDULE_FIELDS, "created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PublishSchedule]:
+        # The columns show names: never load the types' schemas or the items' documents.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("content_type__schema", "content_type__component_ids", "content__content")
         )

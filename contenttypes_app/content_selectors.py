@@ -45,7 +45,12 @@ def content_list(
     """Non-deleted items (``status=deleted`` lists the bin), without their ``content``.
     ``tags``: every tag must be present (GIN index). ``search``: name or description."""
     require_project_exists(actor, project_id)
-    queryset = Content.objects.filter(project_id=project_id).defer("content")
+    # the schedule is shown on each item: joined, never a query per item
+    queryset = (
+        Content.objects.filter(project_id=project_id)
+        .select_related("publish_schedule")
+        .defer("content")
+    )
     queryset = queryset.filter(status=status) if status else queryset.exclude(status="deleted")
     if type_id:
         queryset = queryset.filter(type_id=type_id)
@@ -62,7 +67,7 @@ def content_get(*, actor: Actor, project_id: uuid.UUID, content_id: uuid.UUID) -
     item = _annotated(
         Content.objects.filter(
             pk=content_id, project_id=project_id, project__organization_id=actor.organization.pk
-        )
+        ).select_related("publish_schedule")
     ).first()
     if item is None:
         raise ContentNotFoundError()

@@ -31,6 +31,13 @@ class PackageNotFoundError(NotFoundError):
     default_message = "Package version not found."
 
 
+class ScheduleNotFoundError(NotFoundError):
+    """404 ``SCHEDULE_NOT_FOUND``: the content type or content item has no schedule."""
+
+    code = "SCHEDULE_NOT_FOUND"
+    default_message = "This object has no publishing schedule."
+
+
 class ContentTypeVersionNotFoundError(NotFoundError):
     """404 ``VERSION_NOT_FOUND`` with ``details {requestedVersion, latestVersion}``."""
 

@@ -71,7 +71,8 @@ def with_type_version(queryset: QuerySet[Content]) -> QuerySet[Content]:
 
 
 def content_event_data(item: Content) -> dict[str, Any]:
-    """A content item as its organization's API lists it (without the document)."""
+    """A content item as its organization's API lists it (without the document and the
+    schedule, which has its own reads and events)."""
     if Content.type_version.is_cached(item):  # just migrated: the new version is loaded
         type_version, package_version = item.type_version.version, item.type_version.package_version
     else:

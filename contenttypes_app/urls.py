@@ -106,6 +106,11 @@ urlpatterns = [
         name="ct-content-type-package-version",
     ),
     path(
+        f"{CONTENT_TYPE}/schedule",
+        views.ContentTypeScheduleView.as_view(),
+        name="ct-content-type-schedule",
+    ),
+    path(
         f"{CONTENT_TYPE}/rollback",
         views.ContentTypeRollbackView.as_view(),
         name="ct-content-type-rollback",
@@ -141,6 +146,7 @@ urlpatterns = [
     path(f"{CONTENT}/unpublish", views.ContentUnpublishView.as_view(), name="ct-content-unpublish"),
     path(f"{CONTENT}/discard", views.ContentDiscardView.as_view(), name="ct-content-discard"),
     path(f"{CONTENT}/status", views.ContentStatusView.as_view(), name="ct-content-status"),
+    path(f"{CONTENT}/schedule", views.ContentScheduleView.as_view(), name="ct-content-schedule"),
     path(f"{CONTENT}/rollback", views.ContentRollbackView.as_view(), name="ct-content-rollback"),
     path(f"{CONTENT}/migrate", views.ContentMigrateView.as_view(), name="ct-content-migrate"),
     path(

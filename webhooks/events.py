@@ -37,9 +37,11 @@ EVENT_TYPES: dict[str, str] = {
     "content_type.published": "A content type was published (a new immutable version).",
     "content_type.unpublished": "A content type was unpublished.",
     "content_type.deleted": "A content type was deleted (soft).",
+    "content_type.schedule_failed": "A content type's scheduled publish or unpublish was refused.",
     "content.published": "A content item was published (a new immutable version).",
     "content.unpublished": "A content item was unpublished.",
     "content.deleted": "A content item was deleted (soft).",
+    "content.schedule_failed": "A content item's scheduled publish or unpublish was refused.",
     "content.migrated": "A content item moved to a newer version of its content type.",
     "webhook.test": "Sent by POST /api/webhooks/{id}/test.",
 }

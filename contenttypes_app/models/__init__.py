@@ -408,3 +408,4 @@ from contenttypes_app.models.content import ContentVersion as ContentVersion  # 
 from contenttypes_app.models.content_migration import (  # noqa: E402
     ContentMigration as ContentMigration,
 )
+from contenttypes_app.models.schedule import PublishSchedule as PublishSchedule  # noqa: E402

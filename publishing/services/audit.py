@@ -91,6 +91,9 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     "contenttypes.content_type.delete": "content_type.deleted",
     "contenttypes.content_type.restore": None,
     "contenttypes.content_type.migrate_content": None,  # each item migrated emits content.migrated
+    "contenttypes.content_type.schedule": None,
+    "contenttypes.content_type.schedule_cancel": None,
+    "contenttypes.content_type.schedule_fail": "content_type.schedule_failed",
     "contenttypes.content.create": None,
     "contenttypes.content.update": None,
     "contenttypes.content.publish": "content.published",
@@ -100,6 +103,9 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     "contenttypes.content.migrate": "content.migrated",
     "contenttypes.content.delete": "content.deleted",
     "contenttypes.content.restore": None,
+    "contenttypes.content.schedule": None,
+    "contenttypes.content.schedule_cancel": None,
+    "contenttypes.content.schedule_fail": "content.schedule_failed",
 }
 
 

@@ -28,6 +28,7 @@ KEYS = [
     "metadata",
     "createdAt",
     "updatedAt",
+    "schedule",
 ]
 
 

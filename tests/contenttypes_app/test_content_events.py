@@ -21,7 +21,10 @@ def _types() -> list[str]:
 
 def _listed(world, item) -> dict:
     fresh = content_get(actor=world.actor, project_id=world.project.pk, content_id=item.pk)
-    return dict(ContentOutputSerializer(fresh, omit_content=True).data)
+    listed = dict(ContentOutputSerializer(fresh, omit_content=True).data)
+    # The schedule is state of its own (GET …/schedule, *.schedule_failed events), not the item's.
+    del listed["schedule"]
+    return listed
 
 
 def _create(world, published):

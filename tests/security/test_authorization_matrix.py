@@ -23,6 +23,7 @@ refused request (4xx) must leave the database exactly as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,11 +31,13 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from contenttypes_app import services as ct_services
 from contenttypes_app.models import ContentMigration
+from contenttypes_app.services.scheduling import schedule_set
 from publishing.tenancy import actor_for
 from tests.security.routes import api_operations
 from tests.security.world import PASSWORD, World, db_snapshot, snapshot_diff
@@ -162,6 +165,27 @@ def _modify_content(w: World) -> None:
         actor=actor_for(w.home.owner, w.home.organization),
         changes={"description": "edited, not yet published"},
     )
+
+
+def _schedule_body(w: World) -> dict:
+    return {"publishAt": (timezone.now() + dt.timedelta(hours=1)).isoformat()}
+
+
+def _schedule(kind: str) -> Callable[[World], None]:
+    def setup(w: World) -> None:
+        target = w.home.content_type if kind == "content_type" else w.home.content
+        schedule_set(
+            actor=actor_for(w.home.owner, w.home.organization),
+            kind=kind,
+            object_id=target.pk,
+            publish_at=timezone.now() + dt.timedelta(hours=1),
+        )
+
+    return setup
+
+
+V1_ADMIN_DEL = (401, 403, 403, 204, 204, 404, 404, 401, 403)
+V1_EDIT_DEL = (401, 403, 204, 204, 204, 404, 404, 401, 403)
 
 
 def _refresh_body(w: World) -> dict:
@@ -302,6 +326,9 @@ MATRIX: list[Row] = [
     Row("PUT", CT + "/package-version", V1_EDIT, body=lambda w: {"packageVersion": "draft"}),
     Row("POST", CT + "/rollback", V1_ADMIN, body=lambda w: {"version": 1},
         setup=_modify_content_type),
+    Row("GET", CT + "/schedule", V1_READ, setup=_schedule("content_type")),
+    Row("POST", CT + "/schedule", V1_ADMIN, body=_schedule_body),
+    Row("DELETE", CT + "/schedule", V1_ADMIN_DEL, setup=_schedule("content_type")),
     Row("GET", CT + "/versions", V1_READ),
     Row("GET", CT + "/versions/{version}", V1_READ),
     Row("POST", CT + "/migrate-content", (401, 403, 202, 202, 202, 404, 404, 401, 403),
@@ -323,6 +350,10 @@ MATRIX: list[Row] = [
     Row("POST", CONTENT + "/rollback", V1_EDIT, params=CONTENT_ID, body=lambda w: {"version": 1}),
     Row("POST", CONTENT + "/migrate", V1_EDIT, params=CONTENT_ID,
         body=lambda w: {"targetTypeVersion": 1}),
+    Row("GET", CONTENT + "/schedule", V1_READ, params=CONTENT_ID, setup=_schedule("content")),
+    Row("POST", CONTENT + "/schedule", V1_EDIT, params=CONTENT_ID, body=_schedule_body),
+    Row("DELETE", CONTENT + "/schedule", V1_EDIT_DEL, params=CONTENT_ID,
+        setup=_schedule("content")),
     Row("GET", CONTENT + "/versions", V1_READ, params=CONTENT_ID),
     Row("GET", CONTENT + "/versions/{version}", V1_READ, params=CONTENT_ID),
     # --- webhooks and events (admins and owners manage endpoints; members read events) ---------

@@ -127,6 +127,8 @@ def test_the_registry_lists_the_issue_s_types():
         "content_type.published",
         "content_type.unpublished",
         "content_type.deleted",
+        "content_type.schedule_failed",  # scheduled publishing
+        "content.schedule_failed",
         "content.published",  # the content issue's types
         "content.unpublished",
         "content.deleted",

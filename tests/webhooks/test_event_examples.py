@@ -4,6 +4,7 @@ documented example has exactly the keys the code sends."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from contenttypes_app import services as ct_services
+from contenttypes_app.services import scheduling
 from marketplace import services
 from marketplace.services import ListingMetadata, ScopeSettings
 from publishing import services as item_services
@@ -79,6 +82,10 @@ def _generate(world, owner, other_org, stranger, moderator, settings, make_endpo
     ct_services.content_delete(**content, content_id=item.pk)
     ct_services.content_type_unpublish(**kw)
     ct_services.content_type_change_status(**kw, status="deleted")
+    soon = timezone.now() + dt.timedelta(minutes=1)
+    for kind, target in (("content", item.pk), ("content_type", world.content_type.pk)):
+        scheduling.schedule_set(actor=actor, kind=kind, object_id=target, publish_at=soon)
+    scheduling.schedule_sweep(now=soon + dt.timedelta(minutes=1))  # both refused: deleted
     endpoint = make_endpoint(organization=world.organization, url="https://hooks.example.com/x")
     with transaction.atomic():
         webhook_endpoint_test(actor=actor, endpoint_id=endpoint.pk)

@@ -14,6 +14,7 @@ from config.serializers import (
 )
 from contenttypes_app.api.serializers.content_types import TagsQueryField
 from contenttypes_app.api.serializers.fields import JSONObjectField, StrictUUIDField
+from contenttypes_app.api.serializers.schedule import ScheduleOutputSerializer
 from contenttypes_app.content_selectors import CONTENT_SORTS
 from contenttypes_app.models import ContentTypeDefinition
 
@@ -59,6 +60,11 @@ class ContentOutputSerializer(serializers.Serializer):
     metadata = ContentMetadataOutputSerializer()
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
+    schedule = ScheduleOutputSerializer(
+        source="publish_schedule",
+        allow_null=True,
+        help_text="Its publishing schedule (POST …/schedule), or null.",
+    )
 
     def __init__(self, *args: Any, omit_content: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

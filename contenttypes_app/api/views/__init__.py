@@ -46,6 +46,10 @@ from contenttypes_app.api.views.projects import (
     ProjectDetailView,
     ProjectListView,
 )
+from contenttypes_app.api.views.schedule import (
+    ContentScheduleView,
+    ContentTypeScheduleView,
+)
 
 __all__ = [
     "ComponentDetailView",
@@ -62,6 +66,7 @@ __all__ = [
     "ContentMigrationListView",
     "ContentPublishView",
     "ContentRollbackView",
+    "ContentScheduleView",
     "ContentStatusView",
     "ContentTypeDetailView",
     "ContentTypeDiscardView",
@@ -70,6 +75,7 @@ __all__ = [
     "ContentTypePackageVersionView",
     "ContentTypePublishView",
     "ContentTypeRollbackView",
+    "ContentTypeScheduleView",
     "ContentTypeStatusView",
     "ContentTypeUnpublishView",
     "ContentTypeVersionDetailView",
