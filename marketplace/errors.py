@@ -56,3 +56,17 @@ class ReportInvalidStatusError(InvalidStatusError):
 
 class ReportNotFoundError(NotFoundError):
     default_message = "Report not found."
+
+
+# --- listing versions ----------------------------------------------------------------------------
+class ListingVersionNotFoundError(NotFoundError):
+    code = "LISTING_VERSION_NOT_FOUND"
+    default_message = "This listing has no such version."
+
+
+class DiffTooLargeError(DomainError):
+    """Diffing is quadratic at worst: past ``DIFF_MAX_BYTES`` of text the server refuses."""
+
+    status_code = 413
+    code = "DIFF_TOO_LARGE"
+    default_message = "The versions hold too much text to diff."

@@ -45,6 +45,8 @@ def listing_event_data(listing: Listing) -> dict[str, Any]:
         "variables": list(listing.snapshot_variables),
         "content": listing.snapshot_body,
         "usageCount": listing.usage_count,
+        "version": listing.version,
+        "latestVersion": listing.version,
         "moderation": moderation,
         "publisherId": listing.publisher_id,
         "publishedAt": iso(listing.published_at),

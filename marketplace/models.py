@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
 from config.ids import ObjectIdField, new_object_id
-from publishing.models import Organization, Prompt, Template, TemplateType, User
+from publishing.models import ImmutableRowError, Organization, Prompt, Template, TemplateType, User
 
 
 class ItemType(models.TextChoices):
@@ -81,6 +81,9 @@ class Listing(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
     usage_count = models.PositiveIntegerField(default=0)
+    # The number of the ListingVersion the snapshot fields hold. The snapshot is always the
+    # latest version (republishing replaces it), so this is also the latest version's number.
+    version = models.PositiveIntegerField(default=0)
     featured = models.BooleanField(default=False)
 
     published_at = models.DateTimeField()
@@ -153,6 +156,60 @@ class Listing(models.Model):
     @property
     def item_id(self) -> str:
         return self.prompt_id if self.item_type == ItemType.PROMPT else self.template_id
+
+
+class ListingVersionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRowError("Listing versions are immutable.")
+
+    def delete(self):
+        raise ImmutableRowError("Listing versions are immutable; unpublish the listing instead.")
+
+
+class ListingVersion(models.Model):
+    """An immutable snapshot of what a listing published: 1, 2, 3 … per listing, gap-free.
+
+    Written by the publish core (and an edit through a reference) under the listing's row lock,
+    only when the snapshot or display metadata changed. ``save`` on an existing row, ``delete``
+    and queryset ``update``/``delete`` raise, and a database trigger refuses UPDATE, as for item
+    versions; rows go away only with their listing (cascade).
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    item_version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    usage_information = models.TextField(blank=True, default="")
+    snapshot_name = models.CharField(max_length=200)
+    snapshot_description = models.TextField(blank=True, default="")
+    snapshot_body = models.TextField()
+    snapshot_variables = models.JSONField(default=list)
+    snapshot_temperature = models.FloatField(null=True, blank=True)
+    snapshot_type = models.CharField(max_length=20, blank=True, default="")
+    snapshot_category = models.CharField(max_length=50, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    objects = ListingVersionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "number"], name="listing_version_number_unique"
+            ),
+        ]
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number} of listing {self.listing_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRowError("Listing versions are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError("Listing versions are immutable; unpublish the listing instead.")
 
 
 class IdempotencyRecord(models.Model):

@@ -9,8 +9,8 @@ from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, 
 
 from config.errors import NotFoundError
 from config.ids import validate_object_id
-from marketplace.errors import ListingNotFoundError
-from marketplace.models import Acquisition, Listing, ListingStatus, Scope
+from marketplace.errors import ListingNotFoundError, ListingVersionNotFoundError
+from marketplace.models import Acquisition, Listing, ListingStatus, ListingVersion, Scope
 from publishing.models import PublishableItem
 from publishing.tenancy import Actor
 
@@ -208,3 +208,30 @@ def acquisition_get(*, actor: Actor, acquisition_id: str) -> Acquisition:
     if acquisition is None:
         raise NotFoundError("Acquisition not found.")
     return acquisition
+
+
+# --- listing versions ----------------------------------------------------------------------------
+def listing_version_list(*, listing: Listing) -> QuerySet[ListingVersion]:
+    """A listing's versions, newest first (the caller has checked it may see the listing)."""
+    return ListingVersion.objects.filter(listing=listing).order_by("-number")
+
+
+def listing_version_get(*, listing: Listing, number: int) -> ListingVersion:
+    version = ListingVersion.objects.filter(listing=listing, number=number).first()
+    if version is None:
+        raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
+    return version
+
+
+def listing_version_pair(
+    *, listing: Listing, from_number: int, to_number: int
+) -> tuple[ListingVersion, ListingVersion]:
+    """Both ends of a diff in one query; 404 naming the first number that does not exist."""
+    found = {
+        v.number: v
+        for v in ListingVersion.objects.filter(listing=listing, number__in={from_number, to_number})
+    }
+    for number in (from_number, to_number):
+        if number not in found:
+            raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
+    return found[from_number], found[to_number]

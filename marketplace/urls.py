@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.api import views
+from marketplace.api import versions, views
 
 urlpatterns = [
     path("marketplace", views.BrowseView.as_view(), name="marketplace-browse"),
@@ -15,6 +15,19 @@ urlpatterns = [
     ),
     path(
         "marketplace/<str:listing_id>/acquire", views.AcquireView.as_view(), name="listing-acquire"
+    ),
+    path(
+        "marketplace/<str:listing_id>/versions",
+        versions.ListingVersionsView.as_view(),
+        name="listing-versions",
+    ),
+    path(
+        "marketplace/<str:listing_id>/versions/<str:number>",
+        versions.ListingVersionDetailView.as_view(),
+        name="listing-version-detail",
+    ),
+    path(
+        "marketplace/<str:listing_id>/diff", versions.ListingDiffView.as_view(), name="listing-diff"
     ),
     path("marketplace/<str:listing_id>/report", views.ReportView.as_view(), name="listing-report"),
     path("marketplace/<str:listing_id>", views.ListingDetailView.as_view(), name="listing-detail"),

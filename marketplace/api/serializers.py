@@ -131,6 +131,12 @@ class ListingUpdateInputSerializer(StrictSerializer):
         }
 
 
+LATEST_VERSION_HELP = (
+    "The newest listing version. A republish replaces the snapshot, so today it equals "
+    "`version`; references pinned to an older version show the difference."
+)
+
+
 # --- output ------------------------------------------------------------------------------------
 class PublishedEntrySerializer(serializers.Serializer):
     id = serializers.CharField()
@@ -180,6 +186,8 @@ class OwnListingOutputSerializer(serializers.Serializer):
     variables = serializers.ListField(source="snapshot_variables", child=serializers.CharField())
     content = serializers.CharField(source="snapshot_body")
     usageCount = serializers.IntegerField(source="usage_count")
+    version = serializers.IntegerField(help_text="The listing version its snapshot holds.")
+    latestVersion = serializers.IntegerField(source="version", help_text=LATEST_VERSION_HELP)
     moderation = serializers.SerializerMethodField()
     publisherId = serializers.IntegerField(source="publisher_id")
     publishedAt = serializers.DateTimeField(source="published_at")
@@ -218,6 +226,8 @@ class ListingSummarySerializer(serializers.Serializer):
     usageCount = serializers.IntegerField(source="usage_count")
     isAcquired = serializers.BooleanField(source="is_acquired")
     itemVersion = serializers.IntegerField(source="item_version")
+    version = serializers.IntegerField(help_text="The listing version its snapshot holds.")
+    latestVersion = serializers.IntegerField(source="version", help_text=LATEST_VERSION_HELP)
     publishedAt = serializers.DateTimeField(source="published_at")
 
     @extend_schema_field(PublisherSerializer())
@@ -362,3 +372,49 @@ class ReportOutputSerializer(serializers.Serializer):
     details = serializers.CharField()
     status = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
+
+
+# --- listing versions ----------------------------------------------------------------------------
+class ListingVersionOutputSerializer(serializers.Serializer):
+    """One listing version; ``content`` is null where the listing hides its content from you
+    (``context["content_visible"]``, decided once per listing by ``content_visible_to``)."""
+
+    number = serializers.IntegerField()
+    itemVersion = serializers.IntegerField(source="item_version")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    usageInformation = serializers.CharField(source="usage_information")
+    variables = serializers.ListField(source="snapshot_variables", child=serializers.CharField())
+    content = serializers.SerializerMethodField(
+        help_text="The published text; null unless the content is visible to you."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_content(self, version) -> str | None:
+        return version.snapshot_body if self.context["content_visible"] else None
+
+
+class VariablesDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+
+
+class VersionFieldsDiffSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="A unified diff; empty when unchanged.")
+    description = serializers.CharField()
+    usageInformation = serializers.CharField()
+    variables = VariablesDiffSerializer()
+    body = serializers.JSONField(
+        help_text='A unified diff, or {"changed": true|false} where the content is hidden.'
+    )
+
+
+class ListingDiffOutputSerializer(serializers.Serializer):
+    # "from" is a keyword: the fields are declared by name below.
+    to = serializers.IntegerField()
+    fields = VersionFieldsDiffSerializer()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": serializers.IntegerField(), **fields}

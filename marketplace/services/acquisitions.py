@@ -27,6 +27,11 @@ from marketplace.models import (
 )
 from marketplace.selectors import content_visible_to, listing_visible_queryset
 from marketplace.services.publish import apply_snapshot, item_field
+from marketplace.services.versions import (
+    listing_versions_record,
+    next_listing_version,
+    versioned_state,
+)
 from publishing.errors import ContentHiddenError
 from publishing.models import ITEM_MODELS, ItemSource, ItemVersion, PublishableItem, Role
 from publishing.services import audit_record, item_delete, item_snapshot_version, item_update_locked
@@ -234,9 +239,16 @@ def acquisition_edit_source(
             source=ItemSource.MANUAL,
             label=f"Edited through a reference by {actor.organization.name}"[:100],
         )
+    now = timezone.now()
+    before = versioned_state(listing)
     apply_snapshot(listing, item)
-    listing.updated_at = timezone.now()
+    listing.updated_at = now
+    new_version = (
+        next_listing_version(listing, now=now) if versioned_state(listing) != before else None
+    )
     listing.save()
+    if new_version is not None:
+        listing_versions_record([new_version])
     setattr(listing, item_field(listing.item_type), item)  # the caller reads its ETag
     acquisition.listing = listing
     audit_record(
