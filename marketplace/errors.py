@@ -70,3 +70,13 @@ class DiffTooLargeError(DomainError):
     status_code = 413
     code = "DIFF_TOO_LARGE"
     default_message = "The versions hold too much text to diff."
+
+
+class ReferencePinnedError(ConflictError):
+    """Editing the source through a reference pinned to an old version would edit what the
+    holder does not see: follow latest first."""
+
+    code = "REFERENCE_PINNED"
+    default_message = (
+        "This reference is pinned to a version: follow latest first to edit the source."
+    )

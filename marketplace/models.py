@@ -237,10 +237,17 @@ class IdempotencyRecord(models.Model):
         return f"{self.caller} {self.key}"
 
 
+class Follow(models.TextChoices):
+    LATEST = "latest", "Latest"
+    PINNED = "pinned", "Pinned"
+
+
 class Acquisition(models.Model):
     """An organization's acquisition of a listing: a copy it owns, or a live reference.
 
-    One per (listing, organization): acquiring twice returns the first.
+    One per (listing, organization): acquiring twice returns the first. A reference follows the
+    listing's latest version, or is pinned to one ``ListingVersion`` (``pinned``) and resolves
+    from that snapshot until it is moved; copies always "follow latest" (they own their item).
     """
 
     id = ObjectIdField(primary_key=True, default=new_object_id)
@@ -258,11 +265,22 @@ class Acquisition(models.Model):
         Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     acquired_at = models.DateTimeField(auto_now_add=True)
+    follow = models.CharField(max_length=10, choices=Follow.choices, default=Follow.LATEST)
+    pinned = models.ForeignKey(
+        ListingVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["listing", "organization"], name="acquisition_listing_org_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(follow="latest", pinned__isnull=True)
+                    | Q(follow="pinned", pinned__isnull=False, type="reference")
+                ),
+                name="acquisition_pinned_reference_has_version",
             ),
             models.CheckConstraint(
                 condition=Q(is_editable=False) | Q(type="reference"),
@@ -279,6 +297,15 @@ class Acquisition(models.Model):
     @property
     def copied_item(self):
         return self.copied_prompt or self.copied_template
+
+    @property
+    def source(self) -> Listing | ListingVersion:
+        """What a reference resolves from: its pinned version, or the listing (the latest)."""
+        return self.pinned if self.pinned_id is not None else self.listing
+
+    @property
+    def update_available(self) -> bool:
+        return self.pinned_id is not None and self.pinned.number < self.listing.version
 
 
 class ReportReason(models.TextChoices):

@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Field,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from config.errors import NotFoundError
 from config.ids import validate_object_id
@@ -197,7 +208,9 @@ def listing_get_visible(*, actor: Actor, listing_id: str) -> Listing:
 def acquisition_list(*, actor: Actor) -> QuerySet[Acquisition]:
     return (
         Acquisition.objects.filter(organization=actor.organization)
-        .select_related("listing", "listing__organization", "copied_prompt", "copied_template")
+        .select_related(
+            "listing", "listing__organization", "pinned", "copied_prompt", "copied_template"
+        )
         .order_by("-acquired_at", "-pk")
     )
 
@@ -235,3 +248,27 @@ def listing_version_pair(
         if number not in found:
             raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
     return found[from_number], found[to_number]
+
+
+def listing_usage(*, listing: Listing) -> dict:
+    """Acquisitions of the listing by kind, counts only (one grouped query)."""
+    rows = (
+        Acquisition.objects.filter(listing=listing)
+        .values_list("type", "follow", "pinned__number")
+        .annotate(count=Count("pk"))
+        .order_by("type", "follow", "pinned__number")
+    )
+    usage = {"copies": 0, "referencesFollowing": 0, "referencesPinned": []}
+    for kind, follow, number, count in rows:
+        if kind == "copy":
+            usage["copies"] += count
+        elif follow == "latest":
+            usage["referencesFollowing"] += count
+        else:
+            usage["referencesPinned"].append({"version": number, "count": count})
+    usage["usageCount"] = (
+        usage["copies"]
+        + usage["referencesFollowing"]
+        + sum(p["count"] for p in usage["referencesPinned"])
+    )
+    return usage

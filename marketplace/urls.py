@@ -9,6 +9,11 @@ urlpatterns = [
     path("marketplace/my-published", views.MyPublishedView.as_view(), name="marketplace-my"),
     path("marketplace/acquired", views.AcquiredListView.as_view(), name="acquisition-list"),
     path(
+        "marketplace/acquired/<str:acquisition_id>/diff",
+        versions.AcquiredDiffView.as_view(),
+        name="acquisition-diff",
+    ),
+    path(
         "marketplace/acquired/<str:acquisition_id>",
         views.AcquiredDetailView.as_view(),
         name="acquisition-detail",
@@ -28,6 +33,11 @@ urlpatterns = [
     ),
     path(
         "marketplace/<str:listing_id>/diff", versions.ListingDiffView.as_view(), name="listing-diff"
+    ),
+    path(
+        "marketplace/<str:listing_id>/usage",
+        versions.ListingUsageView.as_view(),
+        name="listing-usage",
     ),
     path("marketplace/<str:listing_id>/report", views.ReportView.as_view(), name="listing-report"),
     path("marketplace/<str:listing_id>", views.ListingDetailView.as_view(), name="listing-detail"),

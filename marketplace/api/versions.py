@@ -14,10 +14,10 @@ from config.pagination import paginated
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
-from marketplace import selectors
+from marketplace import selectors, services
 from marketplace.api import serializers as s
 from marketplace.diffs import listing_version_diff
-from marketplace.models import Listing
+from marketplace.models import Listing, ShareType
 from publishing.tenancy import Actor, actor_from_request
 
 TAGS = ["marketplace"]
@@ -92,3 +92,47 @@ class ListingDiffView(StrictQueryParamsMixin, APIView):
         )
         visible = selectors.content_visible_to(listing, actor)
         return ok(listing_version_diff(old, new, content_visible=visible))
+
+
+class AcquiredDiffView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="What changed from a reference's pinned version to the listing's latest",
+        description=(
+            "The listing diff from `pinnedVersion` to `latestVersion` (from = to, all fields "
+            "unchanged, for a reference following latest); hidden content as in the listing "
+            "diff. 410 when the listing is no longer available; 400 for a copy."
+        ),
+        responses={
+            200: enveloped(s.ListingDiffOutputSerializer),
+            **errors(400, 401, 404, 410, 413),
+        },
+    )
+    def get(self, request: Request, acquisition_id: str) -> Response:
+        actor = actor_from_request(request)
+        acquisition = selectors.acquisition_get(actor=actor, acquisition_id=acquisition_id)
+        if acquisition.type != ShareType.REFERENCE:
+            raise ValidationFailedError.for_fields({"acquisitionId": "A copy has no versions."})
+        services.require_available(acquisition.listing)
+        listing = acquisition.listing
+        latest = listing.version
+        old, new = selectors.listing_version_pair(
+            listing=listing,
+            from_number=acquisition.pinned.number if acquisition.pinned_id else latest,
+            to_number=latest,
+        )
+        visible = selectors.content_visible_to(listing, actor)
+        return ok(listing_version_diff(old, new, content_visible=visible))
+
+
+class ListingUsageView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="How your listing is used: acquisitions by kind, counts only",
+        description="For the publishing organization only (404 for anyone else).",
+        responses={200: enveloped(s.ListingUsageOutputSerializer), **errors(400, 401, 404)},
+    )
+    def get(self, request: Request, listing_id: str) -> Response:
+        actor = actor_from_request(request)
+        listing = selectors.listing_get_own(actor=actor, listing_id=listing_id)
+        return ok(selectors.listing_usage(listing=listing))

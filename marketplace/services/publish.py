@@ -29,6 +29,7 @@ from marketplace.services.listing_settings import (
     resolve_scope_settings,
     settings_refusal,
 )
+from marketplace.services.references import notify_reference_holders
 from marketplace.services.versions import (
     listing_versions_record,
     next_listing_version,
@@ -296,6 +297,7 @@ def publish_locked_items(
             update_fields=PUBLISH_FIELDS,
         )
         listing_versions_record(new_versions)
+        notify_reference_holders(new_versions)
         # After the upsert: the event data is the listing as written (its id and timestamps).
         entries: list[AuditEntry] = [
             audit_entry(

@@ -263,6 +263,8 @@ MATRIX: list[Row] = [
     Row("GET", "/api/marketplace/{listing_id}/versions", READ_ORG),
     Row("GET", "/api/marketplace/{listing_id}/versions/{number}", READ_ORG),
     Row("GET", "/api/marketplace/{listing_id}/diff", READ_ORG, query="?from=1&to=1"),
+    Row("GET", "/api/marketplace/{listing_id}/usage", READ_ORG),
+    Row("GET", "/api/marketplace/acquired/{acquisition_id}/diff", READ_ORG),
     Row("PATCH", "/api/marketplace/{listing_id}", EDIT_OWN,
         body=lambda w: {"isContentVisible": False}),
     Row("DELETE", "/api/marketplace/{listing_id}", EDIT_OWN),
