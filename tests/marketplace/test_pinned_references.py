@@ -240,3 +240,44 @@ def test_the_admin_listing_page_shows_the_usage_counts(source, stranger, moderat
     page = client.get(reverse("admin:marketplace_listing_change", args=[listing.pk]))
     assert page.status_code == 200
     assert "0 copies, 0 references following latest, pinned: v1: 1" in page.content.decode()
+
+
+def _holder(n: int):
+    from publishing.models import Membership, Organization, User
+
+    organization = Organization.objects.create(name=f"Holder {n}", slug=f"holder-{n}")
+    user = User.objects.create_user(email=f"holder{n}@example.com", password="x")
+    Membership.objects.create(user=user, organization=organization, role="editor")
+    return bearer_client(user)
+
+
+def test_source_updated_is_emitted_set_based(source):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for holders in (1, 6):
+        listing, republish = source()
+        for n in range(holders):
+            _acquire(_holder(len(counts) * 10 + n), listing, follow="pinned" if n % 2 else "latest")
+        with CaptureQueriesContext(connection) as queries:
+            republish(f"Changed for {holders} {{{{a}}}}")
+        counts.append(len(queries))
+        sent = Event.objects.filter(type="reference.source_updated", data__listingId=listing.pk)
+        assert sent.count() == holders
+    assert counts[0] == counts[1]
+
+
+def test_the_acquired_diff_costs_at_most_four_queries(source, stranger):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    listing, republish = source()
+    client = bearer_client(stranger)
+    acquisition = _acquire(client, listing, follow="pinned")
+    republish("Two {{a}}")
+    url = f"/api/marketplace/acquired/{acquisition['id']}/diff"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) <= 4, [q["sql"] for q in queries]
