@@ -56,3 +56,27 @@ class ReportInvalidStatusError(InvalidStatusError):
 
 class ReportNotFoundError(NotFoundError):
     default_message = "Report not found."
+
+
+# --- listing versions ----------------------------------------------------------------------------
+class ListingVersionNotFoundError(NotFoundError):
+    code = "LISTING_VERSION_NOT_FOUND"
+    default_message = "This listing has no such version."
+
+
+class DiffTooLargeError(DomainError):
+    """Diffing is quadratic at worst: past ``DIFF_MAX_BYTES`` of text the server refuses."""
+
+    status_code = 413
+    code = "DIFF_TOO_LARGE"
+    default_message = "The versions hold too much text to diff."
+
+
+class ReferencePinnedError(ConflictError):
+    """Editing the source through a reference pinned to an old version would edit what the
+    holder does not see: follow latest first."""
+
+    code = "REFERENCE_PINNED"
+    default_message = (
+        "This reference is pinned to a version: follow latest first to edit the source."
+    )

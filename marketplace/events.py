@@ -51,6 +51,8 @@ def listing_event_data(
         "content": listing.snapshot_body,
         "category": category_info(listing, categories),
         "usageCount": listing.usage_count,
+        "version": listing.version,
+        "latestVersion": listing.version,
         "moderation": moderation,
         "publisherId": listing.publisher_id,
         "publishedAt": iso(listing.published_at),
@@ -77,13 +79,14 @@ def acquisition_event_data(acquisition: Acquisition, actor: Actor) -> dict[str, 
             }
     elif listing.status == ListingStatus.ACTIVE:
         visible = content_visible_to(listing, actor)
+        source = acquisition.source
         item = {
             "id": listing.item_id,
-            "name": listing.snapshot_name,
-            "description": listing.snapshot_description,
-            "body": listing.snapshot_body if visible else None,
-            "variables": list(listing.snapshot_variables),
-            "version": listing.item_version,
+            "name": source.snapshot_name,
+            "description": source.snapshot_description,
+            "body": source.snapshot_body if visible else None,
+            "variables": list(source.snapshot_variables),
+            "version": source.item_version,
             "contentHidden": not visible,
         }
     return {
@@ -95,6 +98,10 @@ def acquisition_event_data(acquisition: Acquisition, actor: Actor) -> dict[str, 
         "originalItemId": listing.item_id,
         "copiedItemId": copy.pk if copy is not None else None,
         "acquiredAt": iso(acquisition.acquired_at),
+        "follow": acquisition.follow,
+        "pinnedVersion": acquisition.pinned.number if acquisition.pinned_id else None,
+        "latestVersion": listing.version,
+        "updateAvailable": acquisition.update_available,
         "listingName": listing.name,
         "available": acquisition.type == ShareType.COPY or listing.status == ListingStatus.ACTIVE,
         "item": item,

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
 from config.ids import ObjectIdField, new_object_id
-from publishing.models import Organization, Prompt, Template, TemplateType, User
+from publishing.models import ImmutableRowError, Organization, Prompt, Template, TemplateType, User
 
 
 class ItemType(models.TextChoices):
@@ -81,6 +81,9 @@ class Listing(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
     usage_count = models.PositiveIntegerField(default=0)
+    # The number of the ListingVersion the snapshot fields hold. The snapshot is always the
+    # latest version (republishing replaces it), so this is also the latest version's number.
+    version = models.PositiveIntegerField(default=0)
     featured = models.BooleanField(default=False)
 
     published_at = models.DateTimeField()
@@ -161,6 +164,60 @@ class Listing(models.Model):
         return self.prompt_id if self.item_type == ItemType.PROMPT else self.template_id
 
 
+class ListingVersionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRowError("Listing versions are immutable.")
+
+    def delete(self):
+        raise ImmutableRowError("Listing versions are immutable; unpublish the listing instead.")
+
+
+class ListingVersion(models.Model):
+    """An immutable snapshot of what a listing published: 1, 2, 3 … per listing, gap-free.
+
+    Written by the publish core (and an edit through a reference) under the listing's row lock,
+    only when the snapshot or display metadata changed. ``save`` on an existing row, ``delete``
+    and queryset ``update``/``delete`` raise, and a database trigger refuses UPDATE, as for item
+    versions; rows go away only with their listing (cascade).
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    item_version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    usage_information = models.TextField(blank=True, default="")
+    snapshot_name = models.CharField(max_length=200)
+    snapshot_description = models.TextField(blank=True, default="")
+    snapshot_body = models.TextField()
+    snapshot_variables = models.JSONField(default=list)
+    snapshot_temperature = models.FloatField(null=True, blank=True)
+    snapshot_type = models.CharField(max_length=20, blank=True, default="")
+    snapshot_category = models.CharField(max_length=50, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    objects = ListingVersionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "number"], name="listing_version_number_unique"
+            ),
+        ]
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number} of listing {self.listing_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRowError("Listing versions are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError("Listing versions are immutable; unpublish the listing instead.")
+
+
 class IdempotencyRecord(models.Model):
     """The first response to a request sent with an ``Idempotency-Key``, kept for 24 hours.
 
@@ -186,10 +243,17 @@ class IdempotencyRecord(models.Model):
         return f"{self.caller} {self.key}"
 
 
+class Follow(models.TextChoices):
+    LATEST = "latest", "Latest"
+    PINNED = "pinned", "Pinned"
+
+
 class Acquisition(models.Model):
     """An organization's acquisition of a listing: a copy it owns, or a live reference.
 
-    One per (listing, organization): acquiring twice returns the first.
+    One per (listing, organization): acquiring twice returns the first. A reference follows the
+    listing's latest version, or is pinned to one ``ListingVersion`` (``pinned``) and resolves
+    from that snapshot until it is moved; copies always "follow latest" (they own their item).
     """
 
     id = ObjectIdField(primary_key=True, default=new_object_id)
@@ -207,11 +271,22 @@ class Acquisition(models.Model):
         Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     acquired_at = models.DateTimeField(auto_now_add=True)
+    follow = models.CharField(max_length=10, choices=Follow.choices, default=Follow.LATEST)
+    pinned = models.ForeignKey(
+        ListingVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["listing", "organization"], name="acquisition_listing_org_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(follow="latest", pinned__isnull=True)
+                    | Q(follow="pinned", pinned__isnull=False, type="reference")
+                ),
+                name="acquisition_pinned_reference_has_version",
             ),
             models.CheckConstraint(
                 condition=Q(is_editable=False) | Q(type="reference"),
@@ -228,6 +303,15 @@ class Acquisition(models.Model):
     @property
     def copied_item(self):
         return self.copied_prompt or self.copied_template
+
+    @property
+    def source(self) -> Listing | ListingVersion:
+        """What a reference resolves from: its pinned version, or the listing (the latest)."""
+        return self.pinned if self.pinned_id is not None else self.listing
+
+    @property
+    def update_available(self) -> bool:
+        return self.pinned_id is not None and self.pinned.number < self.listing.version
 
 
 class ReportReason(models.TextChoices):

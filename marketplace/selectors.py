@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     F,
     Field,
@@ -23,8 +24,8 @@ from django.db.models.functions import JSONObject
 from config.errors import NotFoundError
 from config.ids import validate_object_id
 from config.replicas import from_replica, replica_aliases
-from marketplace.errors import ListingNotFoundError
-from marketplace.models import Acquisition, Listing, ListingStatus, Scope
+from marketplace.errors import ListingNotFoundError, ListingVersionNotFoundError
+from marketplace.models import Acquisition, Listing, ListingStatus, ListingVersion, Scope
 from publishing.models import PublishableItem, TemplateCategory
 from publishing.tenancy import Actor
 
@@ -270,7 +271,9 @@ def listing_get_visible_replicated(*, actor: Actor, listing_id: str) -> Listing:
 def acquisition_list(*, actor: Actor) -> QuerySet[Acquisition]:
     return (
         Acquisition.objects.filter(organization=actor.organization)
-        .select_related("listing", "listing__organization", "copied_prompt", "copied_template")
+        .select_related(
+            "listing", "listing__organization", "pinned", "copied_prompt", "copied_template"
+        )
         .order_by("-acquired_at", "-pk")
     )
 
@@ -281,3 +284,54 @@ def acquisition_get(*, actor: Actor, acquisition_id: str) -> Acquisition:
     if acquisition is None:
         raise NotFoundError("Acquisition not found.")
     return acquisition
+
+
+# --- listing versions ----------------------------------------------------------------------------
+def listing_version_list(*, listing: Listing) -> QuerySet[ListingVersion]:
+    """A listing's versions, newest first (the caller has checked it may see the listing)."""
+    return ListingVersion.objects.filter(listing=listing).order_by("-number")
+
+
+def listing_version_get(*, listing: Listing, number: int) -> ListingVersion:
+    version = ListingVersion.objects.filter(listing=listing, number=number).first()
+    if version is None:
+        raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
+    return version
+
+
+def listing_version_pair(
+    *, listing: Listing, from_number: int, to_number: int
+) -> tuple[ListingVersion, ListingVersion]:
+    """Both ends of a diff in one query; 404 naming the first number that does not exist."""
+    found = {
+        v.number: v
+        for v in ListingVersion.objects.filter(listing=listing, number__in={from_number, to_number})
+    }
+    for number in (from_number, to_number):
+        if number not in found:
+            raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
+    return found[from_number], found[to_number]
+
+
+def listing_usage(*, listing: Listing) -> dict:
+    """Acquisitions of the listing by kind, counts only (one grouped query)."""
+    rows = (
+        Acquisition.objects.filter(listing=listing)
+        .values_list("type", "follow", "pinned__number")
+        .annotate(count=Count("pk"))
+        .order_by("type", "follow", "pinned__number")
+    )
+    usage = {"copies": 0, "referencesFollowing": 0, "referencesPinned": []}
+    for kind, follow, number, count in rows:
+        if kind == "copy":
+            usage["copies"] += count
+        elif follow == "latest":
+            usage["referencesFollowing"] += count
+        else:
+            usage["referencesPinned"].append({"version": number, "count": count})
+    usage["usageCount"] = (
+        usage["copies"]
+        + usage["referencesFollowing"]
+        + sum(p["count"] for p in usage["referencesPinned"])
+    )
+    return usage

@@ -33,6 +33,9 @@ EVENT_TYPES: dict[str, str] = {
     "listing.reinstated": "Staff reinstated a suspended listing.",
     "acquisition.created": "The organization acquired a listing (to the acquiring organization).",
     "acquisition.released": "The organization removed an acquisition from its library.",
+    "reference.source_updated": (
+        "A listing the organization holds a reference to got a new live version."
+    ),
     "item.version_created": "A prompt or template got a new version.",
     "content_type.published": "A content type was published (a new immutable version).",
     "content_type.unpublished": "A content type was unpublished.",

@@ -37,6 +37,7 @@ from marketplace.models import (
     Report,
     ReportStatus,
 )
+from marketplace.selectors import listing_usage
 
 LISTING_SPECS = {
     spec.action: spec
@@ -153,6 +154,7 @@ class ListingAdmin(ModerationActionsAdmin):
                     ("organization", "publisher"),
                     ("published_at", "updated_at"),
                     ("usage_count", "acquisitions"),
+                    "usage_by_kind",
                 ]
             },
         ),
@@ -178,6 +180,7 @@ class ListingAdmin(ModerationActionsAdmin):
     readonly_fields = [
         "status_badge",
         "acquisitions",
+        "usage_by_kind",
         "snapshot_content",
         "snapshot_variables_list",
         "source_item",
@@ -277,6 +280,16 @@ class ListingAdmin(ModerationActionsAdmin):
     @admin.display(description="Acquisitions", ordering="acquisitions_count")
     def acquisitions(self, listing: Listing) -> int:
         return listing.acquisitions_count
+
+    @admin.display(description="Usage by kind")
+    def usage_by_kind(self, listing: Listing) -> str:
+        """The counts of ``GET /api/marketplace/{id}/usage`` (the same selector): no acquirers."""
+        usage = listing_usage(listing=listing)
+        pinned = ", ".join(f"v{p['version']}: {p['count']}" for p in usage["referencesPinned"])
+        return (
+            f"{usage['copies']} copies, {usage['referencesFollowing']} references following "
+            f"latest, pinned: {pinned or 'none'}"
+        )
 
     @admin.display(description="Content")
     def snapshot_content(self, listing: Listing) -> str:

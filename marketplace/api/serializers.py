@@ -14,7 +14,15 @@ from config.serializers import (
     StrictChoiceField,
     StrictSerializer,
 )
-from marketplace.models import ItemType, Listing, ListingStatus, ReportReason, Scope, ShareType
+from marketplace.models import (
+    Follow,
+    ItemType,
+    Listing,
+    ListingStatus,
+    ReportReason,
+    Scope,
+    ShareType,
+)
 from marketplace.services import ListingMetadata, ScopeSettings
 
 
@@ -131,6 +139,12 @@ class ListingUpdateInputSerializer(StrictSerializer):
         }
 
 
+LATEST_VERSION_HELP = (
+    "The newest listing version. A republish replaces the snapshot, so today it equals "
+    "`version`; references pinned to an older version show the difference."
+)
+
+
 # --- output ------------------------------------------------------------------------------------
 class PublishedEntrySerializer(serializers.Serializer):
     id = serializers.CharField()
@@ -193,6 +207,8 @@ class OwnListingOutputSerializer(serializers.Serializer):
     content = serializers.CharField(source="snapshot_body")
     category = serializers.SerializerMethodField(help_text="Templates only; null for prompts.")
     usageCount = serializers.IntegerField(source="usage_count")
+    version = serializers.IntegerField(help_text="The listing version its snapshot holds.")
+    latestVersion = serializers.IntegerField(source="version", help_text=LATEST_VERSION_HELP)
     moderation = serializers.SerializerMethodField()
     publisherId = serializers.IntegerField(source="publisher_id")
     publishedAt = serializers.DateTimeField(source="published_at")
@@ -236,6 +252,8 @@ class ListingSummarySerializer(serializers.Serializer):
     usageCount = serializers.IntegerField(source="usage_count")
     isAcquired = serializers.BooleanField(source="is_acquired")
     itemVersion = serializers.IntegerField(source="item_version")
+    version = serializers.IntegerField(help_text="The listing version its snapshot holds.")
+    latestVersion = serializers.IntegerField(source="version", help_text=LATEST_VERSION_HELP)
     publishedAt = serializers.DateTimeField(source="published_at")
 
     @extend_schema_field(CategorySerializer(allow_null=True))
@@ -284,6 +302,28 @@ class BrowseOutputSerializer(serializers.Serializer):
 
 class AcquireInputSerializer(StrictSerializer):
     requestEditable = StrictBooleanField(required=False, default=False)
+    follow = StrictChoiceField(
+        choices=Follow.choices,
+        required=False,
+        default=Follow.LATEST,
+        help_text="References only: follow the latest version (default) or stay pinned to one.",
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10**9,
+        help_text="With follow 'pinned': the version to pin (default: the live one).",
+    )
+
+
+class AcquisitionFollowInputSerializer(StrictSerializer):
+    follow = StrictChoiceField(choices=Follow.choices)
+    pinnedVersion = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10**9,
+        help_text="With follow 'pinned': any version of the listing (default: the live one).",
+    )
 
 
 class AcquisitionSerializer(serializers.Serializer):
@@ -295,6 +335,14 @@ class AcquisitionSerializer(serializers.Serializer):
     originalItemId = serializers.CharField(source="listing.item_id")
     copiedItemId = serializers.SerializerMethodField()
     acquiredAt = serializers.DateTimeField(source="acquired_at")
+    follow = serializers.ChoiceField(choices=Follow.choices)
+    pinnedVersion = serializers.IntegerField(
+        source="pinned.number", allow_null=True, help_text="Null unless pinned."
+    )
+    latestVersion = serializers.IntegerField(source="listing.version")
+    updateAvailable = serializers.BooleanField(
+        source="update_available", help_text="Pinned to a version older than the latest."
+    )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_copiedItemId(self, acquisition) -> str | None:
@@ -350,13 +398,14 @@ class AcquisitionDetailSerializer(AcquisitionSerializer):
         if listing.status != "active":
             return None
         visible = content_visible_to(listing, self.context["actor"])
+        source = acquisition.source  # the pinned version, or the listing's latest snapshot
         return {
             "id": listing.item_id,
-            "name": listing.snapshot_name,
-            "description": listing.snapshot_description,
-            "body": listing.snapshot_body if visible else None,
-            "variables": listing.snapshot_variables,
-            "version": listing.item_version,
+            "name": source.snapshot_name,
+            "description": source.snapshot_description,
+            "body": source.snapshot_body if visible else None,
+            "variables": source.snapshot_variables,
+            "version": source.item_version,
             "contentHidden": not visible,
         }
 
@@ -367,9 +416,21 @@ class ReferenceEditInputSerializer(StrictSerializer):
     body = StrictCharField(min_length=1, max_length=100_000, required=False, trim_whitespace=False)
 
 
+class AcquisitionPatchInputSerializer(ReferenceEditInputSerializer):
+    """The schema of ``PATCH /api/marketplace/acquired/{id}``: with ``follow`` a change of pin
+    (``AcquisitionFollowInputSerializer``), else an edit (``ReferenceEditInputSerializer``);
+    the view validates each with its own strict serializer, so the two never mix."""
+
+    follow = StrictChoiceField(choices=Follow.choices, required=False)
+    pinnedVersion = serializers.IntegerField(required=False, min_value=1, max_value=10**9)
+
+
 class ReferenceEditOutputSerializer(serializers.Serializer):
     acquisition = AcquisitionDetailSerializer()
-    version = serializers.IntegerField(help_text="The source item's new version number.")
+    version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The source item's new version number; null for a change of follow.",
+    )
 
 
 class ReportInputSerializer(StrictSerializer):
@@ -384,3 +445,63 @@ class ReportOutputSerializer(serializers.Serializer):
     details = serializers.CharField()
     status = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
+
+
+# --- listing versions ----------------------------------------------------------------------------
+class ListingVersionOutputSerializer(serializers.Serializer):
+    """One listing version; ``content`` is null where the listing hides its content from you
+    (``context["content_visible"]``, decided once per listing by ``content_visible_to``)."""
+
+    number = serializers.IntegerField()
+    itemVersion = serializers.IntegerField(source="item_version")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    usageInformation = serializers.CharField(source="usage_information")
+    variables = serializers.ListField(source="snapshot_variables", child=serializers.CharField())
+    content = serializers.SerializerMethodField(
+        help_text="The published text; null unless the content is visible to you."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_content(self, version) -> str | None:
+        return version.snapshot_body if self.context["content_visible"] else None
+
+
+class VariablesDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+
+
+class VersionFieldsDiffSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="A unified diff; empty when unchanged.")
+    description = serializers.CharField()
+    usageInformation = serializers.CharField()
+    variables = VariablesDiffSerializer()
+    body = serializers.JSONField(
+        help_text='A unified diff, or {"changed": true|false} where the content is hidden.'
+    )
+
+
+class ListingDiffOutputSerializer(serializers.Serializer):
+    # "from" is a keyword: the fields are declared by name below.
+    to = serializers.IntegerField()
+    fields = VersionFieldsDiffSerializer()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": serializers.IntegerField(), **fields}
+
+
+class PinnedUsageSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    count = serializers.IntegerField()
+
+
+class ListingUsageOutputSerializer(serializers.Serializer):
+    """How a listing is used, in counts only: never who acquired it."""
+
+    usageCount = serializers.IntegerField()
+    copies = serializers.IntegerField()
+    referencesFollowing = serializers.IntegerField()
+    referencesPinned = PinnedUsageSerializer(many=True, help_text="Per pinned version, ascending.")

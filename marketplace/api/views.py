@@ -293,7 +293,10 @@ class AcquireView(APIView):
             "Idempotent per organization: acquiring again returns the first acquisition (200). "
             "`requestEditable` makes a reference editable when the listing allows it, also an "
             "existing read-only one (200, `isEditable: true`); when the listing does not allow "
-            "it, a repeat acquisition answers 409 `EDITABLE_REFERENCES_NOT_ALLOWED`."
+            "it, a repeat acquisition answers 409 `EDITABLE_REFERENCES_NOT_ALLOWED`. A new "
+            "reference follows the latest version (`follow: latest`, the default) or stays on one "
+            "(`follow: pinned`, `version` defaulting to the live one); a copy cannot be pinned "
+            "(400). A repeat acquisition keeps its follow: change it with PATCH."
         ),
         request=s.AcquireInputSerializer,
         responses={
@@ -306,7 +309,11 @@ class AcquireView(APIView):
         actor = actor_from_request(request)
         data = validated_input(s.AcquireInputSerializer, request).validated_data
         acquisition, created = services.listing_acquire(
-            actor=actor, listing_id=listing_id, request_editable=data["requestEditable"]
+            actor=actor,
+            listing_id=listing_id,
+            request_editable=data["requestEditable"],
+            follow=data["follow"],
+            version=data.get("version"),
         )
         body = {"acquired": s.AcquisitionSerializer(acquisition).data}
         return ok(body, status=201 if created else 200)
@@ -366,11 +373,15 @@ class AcquiredDetailView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Edit the source item through an editable reference",
+        summary="Move a reference's pin, or edit the source through an editable reference",
         description=(
-            "The item update's rules apply: at most 200 variables, `If-Match` with the source "
-            "item's ETag (sent back in the `ETag` header; 412 when stale), a new version and an "
-            "audit row. A listing that hides its content refuses `body` (403 `CONTENT_HIDDEN`)."
+            "With `follow` (and optional `pinnedVersion`): pin the reference to any version of "
+            "its listing (default the live one) or follow latest; copies answer 400. Otherwise "
+            "an edit of the source: the item update's rules apply: at most 200 variables, "
+            "`If-Match` with the source item's ETag (sent back in the `ETag` header; 412 when "
+            "stale), a new version and an audit row. A listing that hides its content refuses "
+            "`body` (403 `CONTENT_HIDDEN`); a pinned reference answers 409 `REFERENCE_PINNED` "
+            "(follow latest first)."
         ),
         parameters=[
             OpenApiParameter(
@@ -380,14 +391,25 @@ class AcquiredDetailView(APIView):
                 description="The source item's ETag from the last edit; 412 if stale.",
             )
         ],
-        request=s.ReferenceEditInputSerializer,
+        request=s.AcquisitionPatchInputSerializer,
         responses={
             200: enveloped(s.ReferenceEditOutputSerializer),
-            **errors(400, 401, 403, 404, 410, 412),
+            **errors(400, 401, 403, 404, 409, 410, 412),
         },
     )
     def patch(self, request: Request, acquisition_id: str) -> Response:
         actor = actor_from_request(request)
+        if isinstance(request.data, dict) and "follow" in request.data:
+            follow = validated_input(s.AcquisitionFollowInputSerializer, request).validated_data
+            acquisition = services.acquisition_set_follow(
+                actor=actor,
+                acquisition_id=acquisition_id,
+                follow=follow["follow"],
+                version=follow.get("pinnedVersion"),
+            )
+            acquisition = selectors.acquisition_get(actor=actor, acquisition_id=acquisition.pk)
+            detail = s.AcquisitionDetailSerializer(acquisition, context={"actor": actor}).data
+            return ok({"acquisition": detail, "version": None})
         data = validated_input(s.ReferenceEditInputSerializer, request).validated_data
         acquisition, version = services.acquisition_edit_source(
             actor=actor,

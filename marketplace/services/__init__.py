@@ -55,6 +55,7 @@ from marketplace.services.publish import (
     require_can_publish,
     status_after_publish,
 )
+from marketplace.services.references import acquisition_set_follow, notify_reference_holders
 
 __all__ = [
     "HELD_STATUSES",
@@ -65,6 +66,7 @@ __all__ = [
     "ScopeSettings",
     "acquisition_edit_source",
     "acquisition_remove",
+    "acquisition_set_follow",
     "apply_snapshot",
     "describe_setting_changes",
     "item_field",
@@ -82,6 +84,7 @@ __all__ = [
     "listing_unpublish",
     "listing_unpublish_item",
     "listing_update",
+    "notify_reference_holders",
     "publish_locked_items",
     "report_dismiss",
     "report_resolve",

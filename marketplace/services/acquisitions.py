@@ -14,10 +14,12 @@ from marketplace.errors import (
     EditableReferencesNotAllowedError,
     ListingNotFoundError,
     ListingUnavailableError,
+    ReferencePinnedError,
 )
 from marketplace.events import acquisition_event_data
 from marketplace.models import (
     Acquisition,
+    Follow,
     ItemType,
     Listing,
     ListingStatus,
@@ -27,6 +29,12 @@ from marketplace.models import (
 )
 from marketplace.selectors import content_visible_to, listing_visible_queryset
 from marketplace.services.publish import apply_snapshot, item_field
+from marketplace.services.references import notify_reference_holders, pin_for
+from marketplace.services.versions import (
+    listing_versions_record,
+    next_listing_version,
+    versioned_state,
+)
 from publishing.errors import ContentHiddenError
 from publishing.models import ITEM_MODELS, ItemSource, ItemVersion, PublishableItem, Role
 from publishing.services import audit_record, item_delete, item_snapshot_version, item_update_locked
@@ -73,7 +81,12 @@ def _copy_item(actor: Actor, listing: Listing) -> PublishableItem:
 
 @transaction.atomic
 def listing_acquire(
-    *, actor: Actor, listing_id: str, request_editable: bool = False
+    *,
+    actor: Actor,
+    listing_id: str,
+    request_editable: bool = False,
+    follow: str = Follow.LATEST,
+    version: int | None = None,
 ) -> tuple[Acquisition, bool]:
     """Acquire a visible listing into the actor's organization; idempotent per organization.
 
@@ -81,12 +94,21 @@ def listing_acquire(
     reference becomes editable when the listing allows it (else 409
     ``EDITABLE_REFERENCES_NOT_ALLOWED``).
 
+    A new reference follows the latest version, or with ``follow="pinned"`` stays on
+    ``version`` (default: the live one); a repeat acquisition keeps its follow (change it with
+    ``acquisition_set_follow``). Pinning a copy is refused (400).
+
     Returns (acquisition, created). The listing row lock serialises concurrent acquisitions, so
     ``usage_count`` is exact; the unique (listing, organization) constraint is the backstop.
     """
     actor.require_role(Role.EDITOR, "acquire listings")
     listing = _visible_listing_for_update(actor=actor, listing_id=listing_id)
-    existing = Acquisition.objects.filter(listing=listing, organization=actor.organization).first()
+    pinned = pin_for(listing=listing, follow=follow, version=version)
+    existing = (
+        Acquisition.objects.select_related("pinned")
+        .filter(listing=listing, organization=actor.organization)
+        .first()
+    )
     if existing is not None:
         if request_editable and not existing.is_editable:
             _make_editable(actor, listing, existing)
@@ -96,6 +118,8 @@ def listing_acquire(
         organization=actor.organization,
         acquired_by=actor.user,
         type=listing.share_type,
+        follow=follow,
+        pinned=pinned,
         is_editable=(
             listing.share_type == ShareType.REFERENCE
             and listing.allow_editable_references
@@ -210,6 +234,10 @@ def acquisition_edit_source(
         raise NotFoundError("Acquisition not found.")
     if acquisition.type != ShareType.REFERENCE or not acquisition.is_editable:
         raise ForbiddenError("This acquisition is not an editable reference.")
+    if acquisition.pinned_id is not None:
+        raise ReferencePinnedError(
+            details={"acquisitionId": acquisition.pk, "follow": acquisition.follow}
+        )
     # Lock order as in publish: the item (parent) first, then its listing.
     source = acquisition.listing
     item = (
@@ -234,9 +262,17 @@ def acquisition_edit_source(
             source=ItemSource.MANUAL,
             label=f"Edited through a reference by {actor.organization.name}"[:100],
         )
+    now = timezone.now()
+    before = versioned_state(listing)
     apply_snapshot(listing, item)
-    listing.updated_at = timezone.now()
+    listing.updated_at = now
+    new_version = (
+        next_listing_version(listing, now=now) if versioned_state(listing) != before else None
+    )
     listing.save()
+    if new_version is not None:
+        listing_versions_record([new_version])
+        notify_reference_holders([new_version])
     setattr(listing, item_field(listing.item_type), item)  # the caller reads its ETag
     acquisition.listing = listing
     audit_record(

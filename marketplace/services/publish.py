@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.errors import DomainError, ForbiddenError
 from marketplace.events import listing_event_data
-from marketplace.models import ItemType, Listing, ListingStatus, Scope
+from marketplace.models import ItemType, Listing, ListingStatus, ListingVersion, Scope
 from marketplace.selectors import category_infos
 from marketplace.services.listing_settings import (
     FIELD_BY_NAME,
@@ -29,6 +29,12 @@ from marketplace.services.listing_settings import (
     listing_settings_errors,
     resolve_scope_settings,
     settings_refusal,
+)
+from marketplace.services.references import notify_reference_holders
+from marketplace.services.versions import (
+    listing_versions_record,
+    next_listing_version,
+    versioned_state,
 )
 from publishing.errors import ContentHiddenError
 from publishing.models import ITEM_MODELS, VERSION_MODELS, ItemSource, PublishableItem
@@ -57,6 +63,7 @@ PUBLISH_FIELDS = [
     "publisher",
     "updated_at",
     "published_at",
+    "version",
 ]
 
 
@@ -226,6 +233,7 @@ def publish_locked_items(
 
     now = timezone.now()
     to_write: list[Listing] = []
+    new_versions: list[ListingVersion] = []
     audits: list[tuple[Listing, dict[str, Any]]] = []
     for item in items:
         for scope in enabled:
@@ -233,6 +241,7 @@ def publish_locked_items(
             is_new = listing is None
             values = resolved[(item.pk, scope)]
             setting_changes = describe_setting_changes(listing, values)
+            before = versioned_state(listing)
             if is_new:
                 listing = Listing(
                     item_type=item_type,
@@ -262,6 +271,8 @@ def publish_locked_items(
             listing.updated_at = now
             if status == ListingStatus.ACTIVE and previous != ListingStatus.ACTIVE:
                 listing.published_at = now
+            if versioned_state(listing) != before:
+                new_versions.append(next_listing_version(listing, now=now))
             to_write.append(listing)
             audits.append(
                 (
@@ -286,6 +297,8 @@ def publish_locked_items(
             unique_fields=[fk, "scope"],
             update_fields=PUBLISH_FIELDS,
         )
+        listing_versions_record(new_versions)
+        notify_reference_holders(new_versions)
         # After the upsert: the event data is the listing as written (its id and timestamps).
         categories = category_infos(listing.snapshot_category for listing, _ in audits)
         entries: list[AuditEntry] = [

@@ -67,6 +67,7 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     # marketplace: the consumer side
     "marketplace.listing.acquire": "acquisition.created",
     "marketplace.acquisition.make_editable": None,
+    "marketplace.acquisition.follow": None,
     "marketplace.acquisition.remove": "acquisition.released",
     "marketplace.reference.edit": None,
     "marketplace.listing.report": None,

@@ -114,6 +114,8 @@ def test_browse_filters_and_item(editor, stranger, publish):
         "usageCount",
         "isAcquired",
         "itemVersion",
+        "version",
+        "latestVersion",
         "publishedAt",
     }
     assert item["publisher"] == {"name": editor.full_name, "organization": "Acme Publishing"}
@@ -160,6 +162,11 @@ def test_hidden_content_never_leaves_the_server(editor, stranger, other_org, pub
         client.get("/api/marketplace?q=hidden"),
         client.get(f"/api/marketplace/{copy_listing.pk}"),
         client.get(f"/api/marketplace/{ref_listing.pk}"),
+        *[
+            client.get(f"/api/marketplace/{listing.pk}/{path}")
+            for listing in (copy_listing, ref_listing)
+            for path in ("versions", "versions/1", "diff?from=1&to=1")
+        ],
     ]
     copy = client.post(f"/api/marketplace/{copy_listing.pk}/acquire", {}, format="json")
     ref = client.post(f"/api/marketplace/{ref_listing.pk}/acquire", {}, format="json")

@@ -81,6 +81,7 @@ class Row:
     setup: Callable[[World], None] | None = None  # run once before the callers
     # The body carries someone's credentials: the answer is about them, not about the caller.
     credentials_in_body: bool = False
+    query: str = ""  # a query string the operation needs to be valid ("?from=1&to=1")
 
     @property
     def key(self) -> tuple[str, str]:
@@ -285,6 +286,11 @@ MATRIX: list[Row] = [
     Row("POST", "/api/marketplace/{listing_id}/report",
         (401, 201, 201, 201, 201, 404, 403, 401, 201), body=lambda w: {"reason": "spam"}),
     Row("GET", "/api/marketplace/{listing_id}", READ_ORG),
+    Row("GET", "/api/marketplace/{listing_id}/versions", READ_ORG),
+    Row("GET", "/api/marketplace/{listing_id}/versions/{number}", READ_ORG),
+    Row("GET", "/api/marketplace/{listing_id}/diff", READ_ORG, query="?from=1&to=1"),
+    Row("GET", "/api/marketplace/{listing_id}/usage", READ_ORG),
+    Row("GET", "/api/marketplace/acquired/{acquisition_id}/diff", READ_ORG),
     Row("PATCH", "/api/marketplace/{listing_id}", EDIT_OWN,
         body=lambda w: {"isContentVisible": False}),
     Row("DELETE", "/api/marketplace/{listing_id}", EDIT_OWN),
@@ -393,7 +399,7 @@ def fill(row: Row, w: World) -> str:
         "delivery_id": home.delivery_id,
     }
     values.update({name: get(w) for name, get in row.params.items()})
-    return row.path.format(**values)
+    return row.path.format(**values) + row.query
 
 
 def client_for(actor: str, w: World) -> APIClient:

@@ -133,5 +133,6 @@ def test_the_registry_lists_the_issue_s_types():
         "content.unpublished",
         "content.deleted",
         "content.migrated",
+        "reference.source_updated",  # listing versions: a referenced listing moved on
         "webhook.test",
     } == set(EVENT_TYPES)

@@ -50,6 +50,17 @@ def _generate(world, owner, other_org, stranger, moderator, settings, make_endpo
     )
     consumer = actor_for(stranger, other_org)
     acquisition, _ = services.listing_acquire(actor=consumer, listing_id=listing.pk)
+    settings.MARKETPLACE_REQUIRE_REVIEW = False  # a republish that goes live at once
+    item_services.item_update(
+        actor=actor, kind="prompt", item_id=item.pk, data={"body": "Hello {{org_name}}"}
+    )
+    services.listing_publish(
+        actor=actor,
+        item_type="prompt",
+        item_id=item.pk,
+        scopes={"marketplace": ScopeSettings("reference")},
+    )
+    settings.MARKETPLACE_REQUIRE_REVIEW = True
     services.acquisition_remove(actor=consumer, acquisition_id=acquisition.pk)
     services.listing_suspend(listing_id=listing.pk, moderator=moderator, reason="Spam reports")
     services.listing_reinstate(listing_id=listing.pk, moderator=moderator)

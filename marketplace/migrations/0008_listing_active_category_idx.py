@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("marketplace", "0005_editable_references_off_for_hidden_content"),
+        ("marketplace", "0007_acquisition_follow_and_pin"),
     ]
 
     operations = [
