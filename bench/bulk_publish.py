@@ -42,10 +42,10 @@ INSERT INTO marketplace_listing (
     is_content_visible, allow_editable_references, name, description, usage_information,
     item_version, snapshot_name, snapshot_description, snapshot_body, snapshot_variables,
     snapshot_temperature, snapshot_type, snapshot_category, status, moderation_hold,
-    moderation_reason, usage_count, featured, published_at, updated_at
+    moderation_reason, usage_count, featured, published_at, updated_at, version
 ) VALUES (
     %s, 'prompt', %s, %s, %s, 'organization', 'copy', true, false, %s, %s, '', 1, %s, %s, %s, %s,
-    %s, '', '', 'active', false, '', 0, false, %s, %s
+    %s, '', '', 'active', false, '', 0, false, %s, %s, 1
 )
 ON CONFLICT (prompt_id, scope) DO UPDATE SET
     item_version = EXCLUDED.item_version, snapshot_name = EXCLUDED.snapshot_name,

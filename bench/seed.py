@@ -144,7 +144,7 @@ LISTING_COLUMNS = (
     "description, usage_information, item_version, snapshot_name, snapshot_description, "
     "snapshot_body, snapshot_variables, snapshot_temperature, snapshot_type, snapshot_category, "
     "status, moderation_hold, moderation_reason, usage_count, published_at, updated_at, "
-    "organization_id, prompt_id, publisher_id, featured"
+    "organization_id, prompt_id, publisher_id, featured, version"
 )
 
 
@@ -187,7 +187,7 @@ def listing_rows(
             object_id(ts, i, 2), "prompt", scope, "copy", visible, False, name, description,
             corpus.usage[i % 4], 1, name, description, body, variables, None, "", "", status,
             status == "suspended", "", usage_count, published, published, org, prompt_id, user,
-            featured,
+            featured, 1,
         )  # fmt: skip
         yield prompt, listing
 
