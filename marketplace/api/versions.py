@@ -15,7 +15,7 @@ from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
 from marketplace import selectors, services
-from marketplace.api import serializers as s
+from marketplace.api import version_serializers as vs
 from marketplace.diffs import listing_version_diff
 from marketplace.models import Listing, ShareType
 from publishing.tenancy import Actor, actor_from_request
@@ -41,14 +41,14 @@ class ListingVersionsView(StrictQueryParamsMixin, APIView):
         operation_id="marketplace_versions_list",
         summary="A listing's versions, newest first; `content` only when it is visible to you",
         parameters=PAGE_PARAMETERS,
-        responses={200: paged(s.ListingVersionOutputSerializer), **errors(400, 401, 404)},
+        responses={200: paged(vs.ListingVersionOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request, listing_id: str) -> Response:
         actor, listing = _visible_listing(request, listing_id)
         return paginated(
             request,
             selectors.listing_version_list(listing=listing),
-            s.ListingVersionOutputSerializer,
+            vs.ListingVersionOutputSerializer,
             context={"content_visible": selectors.content_visible_to(listing, actor)},
         )
 
@@ -58,7 +58,7 @@ class ListingVersionDetailView(APIView):
         tags=TAGS,
         operation_id="marketplace_version_retrieve",
         summary="One version of a listing (404 LISTING_VERSION_NOT_FOUND when it has none)",
-        responses={200: enveloped(s.ListingVersionOutputSerializer), **errors(400, 401, 404)},
+        responses={200: enveloped(vs.ListingVersionOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request, listing_id: str, number: str) -> Response:
         actor, listing = _visible_listing(request, listing_id)
@@ -66,7 +66,7 @@ class ListingVersionDetailView(APIView):
             listing=listing, number=_version_number(number, "number")
         )
         context = {"content_visible": selectors.content_visible_to(listing, actor)}
-        return ok(s.ListingVersionOutputSerializer(version, context=context).data)
+        return ok(vs.ListingVersionOutputSerializer(version, context=context).data)
 
 
 class ListingDiffView(StrictQueryParamsMixin, APIView):
@@ -83,7 +83,7 @@ class ListingDiffView(StrictQueryParamsMixin, APIView):
             OpenApiParameter("from", int, required=True, description="The older version."),
             OpenApiParameter("to", int, required=True, description="The newer version."),
         ],
-        responses={200: enveloped(s.ListingDiffOutputSerializer), **errors(400, 401, 404, 413)},
+        responses={200: enveloped(vs.ListingDiffOutputSerializer), **errors(400, 401, 404, 413)},
     )
     def get(self, request: Request, listing_id: str) -> Response:
         from_number = _version_number(request.query_params.get("from"), "from")
@@ -106,7 +106,7 @@ class AcquiredDiffView(APIView):
             "diff. 410 when the listing is no longer available; 400 for a copy."
         ),
         responses={
-            200: enveloped(s.ListingDiffOutputSerializer),
+            200: enveloped(vs.ListingDiffOutputSerializer),
             **errors(400, 401, 404, 410, 413),
         },
     )
@@ -132,7 +132,7 @@ class ListingUsageView(APIView):
         tags=TAGS,
         summary="How your listing is used: acquisitions by kind, counts only",
         description="For the publishing organization only (404 for anyone else).",
-        responses={200: enveloped(s.ListingUsageOutputSerializer), **errors(400, 401, 404)},
+        responses={200: enveloped(vs.ListingUsageOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request, listing_id: str) -> Response:
         actor = actor_from_request(request)
