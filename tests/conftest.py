@@ -5,6 +5,7 @@ Clients authenticate with real JWT access tokens (simplejwt) over Django's test 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +37,8 @@ def _clear_cache():
 @pytest.fixture(autouse=True)
 def _installation_data(request):
     """A transactional test's teardown flushes every table, the rows migrations seed included;
-    put the template categories back so every test starts from what a new installation has."""
+    put the template categories and the Moderators group back so every test starts from what a
+    new installation has."""
     if request.node.get_closest_marker("django_db") is None and not {
         "db",
         "transactional_db",
@@ -44,12 +46,29 @@ def _installation_data(request):
         return
     request.getfixturevalue("_django_db_helper")
     from django.apps import apps
+    from django.contrib.auth.models import Group
 
     from publishing.models import TemplateCategory
 
+    categories = importlib.import_module("publishing.migrations.0007_template_categories")
     if not TemplateCategory.objects.exists():
-        seed = importlib.import_module("publishing.migrations.0007_template_categories")
-        seed.categories_in_use(apps, None)
+        categories.categories_in_use(apps, None)
+    if not Group.objects.filter(name="Moderators").exists():
+        state = _migrated_apps()
+        importlib.import_module("marketplace.migrations.0003_moderators_group").create_group(
+            state, None
+        )
+        categories.moderators_manage_categories(state, None)
+
+
+@functools.cache
+def _migrated_apps() -> Any:
+    """The models as the migrations leave them, for re-running their seed functions (which
+    adjust the app registry they are given, so they must not get the real one)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state().apps
 
 
 @pytest.fixture
@@ -144,3 +163,4 @@ def error_of(response: Any) -> dict:
     body = response.json()
     assert "error" in body, body
     return body["error"]
+

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -31,10 +33,14 @@ STOP_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
-def pg_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("launcher") / "pg"
-    yield folder.resolve()
-    _kill_postgres(folder.resolve())  # only if a test failed half-way
+def pg_dir() -> Iterator[Path]:
+    """Outside pytest's temp root: run as root, pgserver opens the folder's parents to the user
+    postgres runs as, and every pytest-xdist worker closes that root (0700) again when it starts."""
+    parent = Path(tempfile.mkdtemp(prefix="publishing-launcher-"))
+    folder = (parent / "pg").resolve()
+    yield folder
+    _kill_postgres(folder)  # only if a test failed half-way
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 def postgres_processes(folder: Path) -> list[psutil.Process]:

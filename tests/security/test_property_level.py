@@ -184,7 +184,12 @@ NESTED = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "field"), NESTED, ids=lambda v: str(v)[:60])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    NESTED,
+    # callables have no stable repr; the ids must match across pytest-xdist's workers
+    ids=[f"{method} {path[:60]} {field}" for method, path, _body, field in NESTED],
+)
 def test_server_owned_fields_cannot_be_set_inside_objects(
     shared_world: World, method: str, path: str, body, field: str
 ):
