@@ -36,8 +36,19 @@ worker: install-runtime
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py procrastinate worker --concurrency=$${WORKER_CONCURRENCY:-4}
 
+# The whole suite runs in TEST_WORKERS processes (pytest-xdist, each with a test database of its
+# own): the test files a file at a time, then the schema fuzz an operation at a time (schemathesis
+# runs only its first operation when xdist hands it out by file). With PYTEST_ARGS, or with
+# TEST_WORKERS=0, pytest runs once, in this process.
+TEST_WORKERS ?= 2
+FUZZ_TESTS := tests/fuzz/test_schema_fuzz.py
 test: install
+ifeq ($(strip $(PYTEST_ARGS))$(filter 0,$(TEST_WORKERS)),)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --ignore=$(FUZZ_TESTS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist load $(FUZZ_TESTS)
+else
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+endif
 
 # The long schema fuzz: random, FUZZ_MAX_EXAMPLES generated cases per operation (make test runs
 # a bounded, repeatable 25).
