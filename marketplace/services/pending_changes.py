@@ -19,7 +19,8 @@ rejected  a moderator rejects the change, or suspends  never live; the reason is
           the listing while it waits                   and in the ModerationEvent
 replaced  the publisher republishes again (a newer     never live; superseded before review
           change, back to the live one, or a publish
-          that does not go to review)
+          that does not go to review), unpublishes,
+          or an edit through a reference goes live
 ========= ============================================ ===========================================
 
 Why these and no others: a version is immutable; only its review state moves, once, out of
@@ -178,6 +179,19 @@ def reject_change(listing: Listing) -> list[str]:
     ListingVersion.objects.filter(pk=listing.pending_version_id).settle_review(ReviewState.REJECTED)
     listing.pending_version = None
     return ["pending_version"]
+
+
+def withdraw_pending_changes(listings: Iterable[Listing]) -> None:
+    """Unpublishing, or a new live version made by an edit through a reference, supersedes a
+    waiting change (``replaced``): one statement for all (none when nothing waits); the caller
+    saves ``pending_version``."""
+    waiting = [listing for listing in listings if listing.pending_version_id is not None]
+    if not waiting:
+        return
+    ids = [listing.pending_version_id for listing in waiting]
+    ListingVersion.objects.filter(pk__in=ids).settle_review(ReviewState.REPLACED)
+    for listing in waiting:
+        listing.pending_version = None
 
 
 def drop_pending_change(listing: Listing) -> list[str]:

@@ -327,3 +327,82 @@ def test_the_detail_of_a_listing_with_a_waiting_change_costs_what_it_cost(live, 
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/api/marketplace/{listing.pk}").status_code == 200
     assert len(queries) == 2, [q["sql"] for q in queries]  # as DETAIL_QUERIES in versions tests
+
+
+def test_unpublishing_withdraws_a_waiting_change(live, editor, org):
+    from marketplace.services import listing_unpublish
+
+    listing, republish = live
+    pending = republish(body="Two {{name}}\n").pending_version
+    listing_unpublish(actor=actor_for(editor, org), listing_id=listing.pk)
+    listing.refresh_from_db()
+    assert (listing.status, listing.pending_version_id) == ("unpublished", None)
+    assert ListingVersion.objects.get(pk=pending.pk).review == ReviewState.REPLACED
+
+
+def test_an_edit_through_a_reference_goes_live_and_supersedes_a_waiting_change(
+    editor, org, stranger, make_item, moderator
+):
+    item = make_item(editor, body="One {{a}}")
+    actor = actor_for(editor, org)
+    scopes = {"marketplace": ScopeSettings("reference", True, True)}
+    (listing,) = listing_publish(actor=actor, item_type="prompt", item_id=item.pk, scopes=scopes)
+    moderation.listing_approve(listing_id=listing.pk, moderator=moderator)
+    acquired = _acquire(stranger, listing, requestEditable=True)
+    item_update(actor=actor, kind="prompt", item_id=item.pk, data={"body": "Two {{a}}"})
+    listing_publish(actor=actor, item_type="prompt", item_id=item.pk, scopes=scopes)
+    response = bearer_client(stranger).patch(
+        f"/api/marketplace/acquired/{acquired['id']}", {"name": "Edited"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    listing.refresh_from_db()
+    assert (listing.version, listing.pending_version_id) == (3, None)
+    reviews = dict(ListingVersion.objects.filter(listing=listing).values_list("number", "review"))
+    assert reviews == {1: "published", 2: "replaced", 3: "published"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_republishes_leave_one_pending_change_and_gap_free_numbers(
+    editor, org, make_item
+):
+    import threading
+
+    from tests.marketplace.moderation_helpers import make_moderator
+
+    actor = actor_for(editor, org)
+    item = make_item(editor, body="Start {{x}}")
+    scopes = {"marketplace": ScopeSettings("copy", True, False)}
+    (listing,) = listing_publish(actor=actor, item_type="prompt", item_id=item.pk, scopes=scopes)
+    moderation.listing_approve(listing_id=listing.pk, moderator=make_moderator())
+    errors: list[BaseException] = []
+    start = threading.Barrier(10)
+
+    def republish(n: int) -> None:
+        try:
+            start.wait()
+            with transaction.atomic():
+                item_update(
+                    actor=actor, kind="prompt", item_id=item.pk, data={"body": f"B{n} {{x}}"}
+                )
+                listing_publish(actor=actor, item_type="prompt", item_id=item.pk, scopes=scopes)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=republish, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    listing.refresh_from_db()
+    rows = list(ListingVersion.objects.filter(listing=listing).order_by("number"))
+    assert [v.number for v in rows] == list(range(1, 12))
+    assert [v.review for v in rows].count("pending") == 1
+    assert rows[-1].review == "pending"
+    assert (listing.status, listing.version, listing.pending_version_id) == (
+        "active",
+        1,
+        rows[-1].pk,
+    )
