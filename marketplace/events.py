@@ -54,9 +54,30 @@ def listing_event_data(
         "version": listing.version,
         "latestVersion": listing.version,
         "moderation": moderation,
+        "pendingVersion": pending_version_event_data(listing),
         "publisherId": listing.publisher_id,
         "publishedAt": iso(listing.published_at),
         "updatedAt": iso(listing.updated_at),
+    }
+
+
+def pending_version_event_data(listing: Listing) -> dict[str, Any] | None:
+    """The listing's change waiting for review, as ``ListingVersionOutputSerializer`` shows it to
+    the publisher (content included: the event goes to the publishing organization only). The
+    writers attach the version, so this reads no row."""
+    if listing.pending_version_id is None:
+        return None
+    version = listing.pending_version
+    return {
+        "number": version.number,
+        "itemVersion": version.item_version,
+        "name": version.name,
+        "description": version.description,
+        "usageInformation": version.usage_information,
+        "variables": list(version.snapshot_variables),
+        "content": version.snapshot_body,
+        "createdAt": iso(version.created_at),
+        "review": version.review,
     }
 
 

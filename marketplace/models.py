@@ -84,6 +84,14 @@ class Listing(models.Model):
     # The number of the ListingVersion the snapshot fields hold. The snapshot is always the
     # latest version (republishing replaces it), so this is also the latest version's number.
     version = models.PositiveIntegerField(default=0)
+    # The highest version number allocated (live, pending, rejected or replaced): the next
+    # version is this + 1, so numbers stay gap-free when a change waits or is rejected.
+    last_version = models.PositiveIntegerField(default=0, db_default=0)
+    # A changed snapshot of an active marketplace listing waiting for review (review required):
+    # the snapshot fields above stay the live version meanwhile (services/pending_changes.py).
+    pending_version = models.ForeignKey(
+        "ListingVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     featured = models.BooleanField(default=False)
 
     published_at = models.DateTimeField()
@@ -164,9 +172,25 @@ class Listing(models.Model):
         return self.prompt_id if self.item_type == ItemType.PROMPT else self.template_id
 
 
+class ReviewState(models.TextChoices):
+    """Where a listing version stands with moderators (see services/pending_changes.py)."""
+
+    PUBLISHED = "published", "Published"
+    PENDING = "pending", "Pending review"
+    REJECTED = "rejected", "Rejected"
+    REPLACED = "replaced", "Replaced before review"
+
+
 class ListingVersionQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ImmutableRowError("Listing versions are immutable.")
+
+    def settle_review(self, state: str) -> int:
+        """Move pending versions to ``state``: the one column that may change, once (the
+        database trigger refuses anything else)."""
+        if state == ReviewState.PENDING:
+            raise ImmutableRowError("A version leaves review; it never goes back to it.")
+        return models.QuerySet.update(self.filter(review=ReviewState.PENDING), review=state)
 
     def delete(self):
         raise ImmutableRowError("Listing versions are immutable; unpublish the listing instead.")
@@ -178,7 +202,8 @@ class ListingVersion(models.Model):
     Written by the publish core (and an edit through a reference) under the listing's row lock,
     only when the snapshot or display metadata changed. ``save`` on an existing row, ``delete``
     and queryset ``update``/``delete`` raise, and a database trigger refuses UPDATE, as for item
-    versions; rows go away only with their listing (cascade).
+    versions; rows go away only with their listing (cascade). The one exception is ``review``:
+    a ``pending`` version is settled once (``settle_review``), the trigger allowing nothing else.
     """
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="versions")
@@ -195,6 +220,12 @@ class ListingVersion(models.Model):
     snapshot_type = models.CharField(max_length=20, blank=True, default="")
     snapshot_category = models.CharField(max_length=50, blank=True, default="")
     created_at = models.DateTimeField()
+    review = models.CharField(
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.PUBLISHED,
+        db_default=ReviewState.PUBLISHED,
+    )
 
     objects = ListingVersionQuerySet.as_manager()
 
@@ -202,6 +233,11 @@ class ListingVersion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["listing", "number"], name="listing_version_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=Q(review="pending"),
+                name="listing_version_one_pending",
             ),
         ]
         ordering = ["-number"]
@@ -387,6 +423,8 @@ class ModerationEvent(models.Model):
     report = models.ForeignKey(
         Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The number of the listing version the decision judged (a pending change, or the live one).
+    version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

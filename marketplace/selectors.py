@@ -25,7 +25,14 @@ from config.errors import NotFoundError
 from config.ids import validate_object_id
 from config.replicas import from_replica, replica_aliases
 from marketplace.errors import ListingNotFoundError, ListingVersionNotFoundError
-from marketplace.models import Acquisition, Listing, ListingStatus, ListingVersion, Scope
+from marketplace.models import (
+    Acquisition,
+    Listing,
+    ListingStatus,
+    ListingVersion,
+    ReviewState,
+    Scope,
+)
 from publishing.models import PublishableItem, TemplateCategory
 from publishing.tenancy import Actor
 
@@ -89,7 +96,8 @@ def listing_list_published_by(
         queryset = queryset.filter(status=status)
     if item_type:
         queryset = queryset.filter(item_type=item_type)
-    return with_category(queryset).order_by("-updated_at", "-pk")
+    # The waiting change (review of only the change) in the same query.
+    return with_category(queryset.select_related("pending_version")).order_by("-updated_at", "-pk")
 
 
 def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
@@ -287,25 +295,36 @@ def acquisition_get(*, actor: Actor, acquisition_id: str) -> Acquisition:
 
 
 # --- listing versions ----------------------------------------------------------------------------
-def listing_version_list(*, listing: Listing) -> QuerySet[ListingVersion]:
+def _versions(listing: Listing, published_only: bool) -> QuerySet[ListingVersion]:
+    """A listing's versions; other organizations only ever see the ``published`` ones (a change
+    waiting for review, rejected or replaced is the publisher's own business)."""
+    versions = ListingVersion.objects.filter(listing=listing)
+    return versions.filter(review=ReviewState.PUBLISHED) if published_only else versions
+
+
+def listing_version_list(
+    *, listing: Listing, published_only: bool = True
+) -> QuerySet[ListingVersion]:
     """A listing's versions, newest first (the caller has checked it may see the listing)."""
-    return ListingVersion.objects.filter(listing=listing).order_by("-number")
+    return _versions(listing, published_only).order_by("-number")
 
 
-def listing_version_get(*, listing: Listing, number: int) -> ListingVersion:
-    version = ListingVersion.objects.filter(listing=listing, number=number).first()
+def listing_version_get(
+    *, listing: Listing, number: int, published_only: bool = True
+) -> ListingVersion:
+    version = _versions(listing, published_only).filter(number=number).first()
     if version is None:
         raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
     return version
 
 
 def listing_version_pair(
-    *, listing: Listing, from_number: int, to_number: int
+    *, listing: Listing, from_number: int, to_number: int, published_only: bool = True
 ) -> tuple[ListingVersion, ListingVersion]:
     """Both ends of a diff in one query; 404 naming the first number that does not exist."""
     found = {
         v.number: v
-        for v in ListingVersion.objects.filter(listing=listing, number__in={from_number, to_number})
+        for v in _versions(listing, published_only).filter(number__in={from_number, to_number})
     }
     for number in (from_number, to_number):
         if number not in found:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from marketplace import moderation
+from marketplace.admin import changes
 from marketplace.admin.base import (
     ActionSpec,
     ModerationActionsAdmin,
@@ -109,7 +110,16 @@ class ModerationHistoryInline(ModerationPermissionMixin, admin.TabularInline):
     template = EMPTY_SAYS_NONE
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "moderator", "reason", "report"]
+    fields = [
+        "created_at",
+        "action",
+        "version",
+        "from_status",
+        "to_status",
+        "moderator",
+        "reason",
+        "report",
+    ]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
 
@@ -133,7 +143,14 @@ class ListingAdmin(ModerationActionsAdmin):
         "published_at",
     ]
     list_display_links = ["listing_name"]
-    list_filter = ["status", "scope", "item_type", "featured", HasOpenReportsFilter]
+    list_filter = [
+        changes.AwaitingReviewFilter,
+        "status",
+        "scope",
+        "item_type",
+        "featured",
+        HasOpenReportsFilter,
+    ]
     search_fields = ["=id", "name", "description", "publisher__email", "organization__name"]
     search_help_text = "Search by name, description, publisher email, organization or exact id."
     list_select_related = ["organization", "publisher"]
@@ -184,7 +201,14 @@ class ListingAdmin(ModerationActionsAdmin):
         "snapshot_content",
         "snapshot_variables_list",
         "source_item",
+        "pending_change",
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        # The change under review comes first, where the moderator looks.
+        if obj is not None and obj.pending_version_id is not None:
+            return [self.fieldsets[0], changes.FIELDSET, *self.fieldsets[1:]]
+        return self.fieldsets
 
     # -- queryset: counts and the queue order, in the one query of the page ----------------------
     def get_queryset(self, request):
@@ -201,15 +225,18 @@ class ListingAdmin(ModerationActionsAdmin):
                 ),
             )
             .annotate(
-                # Pending review first, then listings with open reports, then the rest.
+                # Pending review (a listing or a change of one) first, then listings with open
+                # reports, then the rest.
                 queue_rank=Case(
                     When(status=pending, then=Value(0)),
+                    When(changes.AWAITING_CHANGE, then=Value(0)),
                     When(open_reports_count__gt=0, then=Value(1)),
                     default=Value(2),
                 ),
                 # Within the queue, whoever has waited longest comes first.
                 waiting_since=Case(
                     When(status=pending, then=F("updated_at")),
+                    When(changes.AWAITING_CHANGE, then=F("updated_at")),
                     When(open_reports_count__gt=0, then=F("oldest_open_report_at")),
                     default=None,
                 ),
@@ -221,7 +248,8 @@ class ListingAdmin(ModerationActionsAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Everything is read-only: the fields of the fieldsets plus the computed ones.
-        names = [name for _, options in self.fieldsets for name in options["fields"]]
+        fieldsets = [*self.fieldsets, changes.FIELDSET]
+        names = [name for _, options in fieldsets for name in options["fields"]]
         flat = [n for name in names for n in (name if isinstance(name, tuple) else (name,))]
         return list(dict.fromkeys([*self.readonly_fields, *flat]))
 
@@ -233,10 +261,11 @@ class ListingAdmin(ModerationActionsAdmin):
         held = listing.moderation_hold and listing.status == ListingStatus.UNPUBLISHED
         hold = " (on moderation hold)" if held else ""
         return format_html(
-            '<span class="mod-status mod-status--{}">{}</span>{}',
+            '<span class="mod-status mod-status--{}">{}</span>{}{}',
             listing.status,
             listing.get_status_display(),
             hold,
+            changes.change_note(listing),
         )
 
     @admin.display(description="Name", ordering="name")
@@ -301,6 +330,10 @@ class ListingAdmin(ModerationActionsAdmin):
                 "Shown here because moderators must see what they judge.",
             )
         return format_html('{}<pre class="mod-snapshot">{}</pre>', warning, listing.snapshot_body)
+
+    @admin.display(description="Live and pending versions")
+    def pending_change(self, listing: Listing) -> str:
+        return changes.pending_change_html(listing)
 
     @admin.display(description="Variables")
     def snapshot_variables_list(self, listing: Listing) -> str:

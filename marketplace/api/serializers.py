@@ -14,6 +14,7 @@ from config.serializers import (
     StrictChoiceField,
     StrictSerializer,
 )
+from marketplace.api.version_serializers import ListingVersionOutputSerializer
 from marketplace.models import (
     Follow,
     ItemType,
@@ -145,6 +146,12 @@ LATEST_VERSION_HELP = (
 )
 
 
+PENDING_VERSION_HELP = (
+    "A change waiting for review (review required, listing active): the listing keeps serving "
+    "`version` until a moderator approves it; null when none waits."
+)
+
+
 # --- output ------------------------------------------------------------------------------------
 class PublishedEntrySerializer(serializers.Serializer):
     id = serializers.CharField()
@@ -210,6 +217,7 @@ class OwnListingOutputSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The listing version its snapshot holds.")
     latestVersion = serializers.IntegerField(source="version", help_text=LATEST_VERSION_HELP)
     moderation = serializers.SerializerMethodField()
+    pendingVersion = serializers.SerializerMethodField(help_text=PENDING_VERSION_HELP)
     publisherId = serializers.IntegerField(source="publisher_id")
     publishedAt = serializers.DateTimeField(source="published_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
@@ -217,6 +225,13 @@ class OwnListingOutputSerializer(serializers.Serializer):
     @extend_schema_field(CategorySerializer(allow_null=True))
     def get_category(self, listing: Listing) -> dict | None:
         return _category(listing)
+
+    @extend_schema_field(ListingVersionOutputSerializer(allow_null=True))
+    def get_pendingVersion(self, listing: Listing) -> dict | None:
+        if listing.pending_version_id is None:
+            return None
+        context = {"content_visible": True}  # the publisher's own content
+        return ListingVersionOutputSerializer(listing.pending_version, context=context).data
 
     @extend_schema_field(ModerationSerializer(allow_null=True))
     def get_moderation(self, listing: Listing) -> dict | None:

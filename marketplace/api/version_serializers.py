@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.models import ReviewState
+
 
 # --- listing versions ----------------------------------------------------------------------------
 class ListingVersionOutputSerializer(serializers.Serializer):
@@ -21,6 +23,14 @@ class ListingVersionOutputSerializer(serializers.Serializer):
         help_text="The published text; null unless the content is visible to you."
     )
     createdAt = serializers.DateTimeField(source="created_at")
+    review = serializers.ChoiceField(
+        choices=ReviewState.choices,
+        help_text=(
+            "`published` (live now or before). The publisher's organization also sees its "
+            "changes that wait for review (`pending`), were `rejected` or were `replaced` by a "
+            "later republish before review."
+        ),
+    )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_content(self, version) -> str | None:

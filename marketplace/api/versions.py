@@ -29,6 +29,11 @@ def _visible_listing(request: Request, listing_id: str) -> tuple[Actor, Listing]
     return actor, listing
 
 
+def _own(listing: Listing, actor: Actor) -> bool:
+    """The publishing organization also sees its versions that are not (yet) published."""
+    return listing.organization_id == actor.organization.pk
+
+
 def _version_number(raw: str | None, name: str) -> int:
     if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise ValidationFailedError.for_fields({name: "Required: a version number (1 or more)."})
@@ -47,7 +52,9 @@ class ListingVersionsView(StrictQueryParamsMixin, APIView):
         actor, listing = _visible_listing(request, listing_id)
         return paginated(
             request,
-            selectors.listing_version_list(listing=listing),
+            selectors.listing_version_list(
+                listing=listing, published_only=not _own(listing, actor)
+            ),
             vs.ListingVersionOutputSerializer,
             context={"content_visible": selectors.content_visible_to(listing, actor)},
         )
@@ -63,7 +70,9 @@ class ListingVersionDetailView(APIView):
     def get(self, request: Request, listing_id: str, number: str) -> Response:
         actor, listing = _visible_listing(request, listing_id)
         version = selectors.listing_version_get(
-            listing=listing, number=_version_number(number, "number")
+            listing=listing,
+            number=_version_number(number, "number"),
+            published_only=not _own(listing, actor),
         )
         context = {"content_visible": selectors.content_visible_to(listing, actor)}
         return ok(vs.ListingVersionOutputSerializer(version, context=context).data)
@@ -90,7 +99,10 @@ class ListingDiffView(StrictQueryParamsMixin, APIView):
         to_number = _version_number(request.query_params.get("to"), "to")
         actor, listing = _visible_listing(request, listing_id)
         old, new = selectors.listing_version_pair(
-            listing=listing, from_number=from_number, to_number=to_number
+            listing=listing,
+            from_number=from_number,
+            to_number=to_number,
+            published_only=not _own(listing, actor),
         )
         visible = selectors.content_visible_to(listing, actor)
         return ok(listing_version_diff(old, new, content_visible=visible))

@@ -28,6 +28,7 @@ from marketplace.models import (
     ShareType,
 )
 from marketplace.selectors import content_visible_to, listing_visible_queryset
+from marketplace.services import pending_changes
 from marketplace.services.publish import apply_snapshot, item_field
 from marketplace.services.references import notify_reference_holders, pin_for
 from marketplace.services.versions import (
@@ -269,6 +270,8 @@ def acquisition_edit_source(
     new_version = (
         next_listing_version(listing, now=now) if versioned_state(listing) != before else None
     )
+    if new_version is not None:  # a new live version supersedes a change waiting for review
+        pending_changes.withdraw_pending_changes([listing])
     listing.save()
     if new_version is not None:
         listing_versions_record([new_version])

@@ -12,6 +12,7 @@ from marketplace.errors import ListingNotFoundError
 from marketplace.events import listing_event_data
 from marketplace.models import Listing, ListingStatus
 from marketplace.selectors import category_infos
+from marketplace.services import pending_changes
 from marketplace.services.listing_settings import (
     SETTING_FIELDS,
     listing_settings_errors,
@@ -99,6 +100,10 @@ def unpublish_locked_listings(
     now = timezone.now()
     changed, audits = [], []
     categories = category_infos(listing.snapshot_category for listing in listings)
+    # The publisher took the listing down: a change waiting for review goes with it.
+    pending_changes.withdraw_pending_changes(
+        listing for listing in listings if listing.status != ListingStatus.UNPUBLISHED
+    )
     for listing in listings:
         if listing.status == ListingStatus.UNPUBLISHED:
             continue
@@ -118,7 +123,9 @@ def unpublish_locked_listings(
             )
         )
     if changed:
-        Listing.objects.bulk_update(changed, ["status", "moderation_hold", "updated_at"])
+        Listing.objects.bulk_update(
+            changed, ["status", "moderation_hold", "updated_at", "pending_version"]
+        )
         audit_record_many(audits)
     return changed
 

@@ -8,10 +8,14 @@ Allowed transitions (marketplace listings only):
 action    from                  to          also
 ========= ===================== =========== ===================================================
 approve   pending_review        active      clears the moderation hold; published_at = now
+approve   active, change        active      the pending version goes live (pending_changes)
 reject    pending_review        rejected    reason required; sets the hold; unfeatures;
                                             resolves open reports; emails the publisher
+reject    active, change        active      reason required; the live version stays; the
+                                            pending one is rejected; emails the publisher
 suspend   active                suspended   reason required; sets the hold; unfeatures;
-                                            resolves open reports; emails the publisher
+                                            resolves open reports; emails the publisher;
+                                            a waiting change is rejected with it
 reinstate suspended             active      clears the moderation hold
 feature   active, not featured  (same)
 unfeature featured, any status  (same)
@@ -25,6 +29,8 @@ Why these and no others:
 - A rejected listing goes back to review only when its publisher republishes it (publishing a held
   listing always yields ``pending_review``, see ``publish.status_after_publish``); staff then
   approve it. Approving straight from ``rejected`` would skip looking at the new submission.
+- *Approve* and *reject* of an active listing judge its waiting change only (review of only the
+  change, ``marketplace.services.pending_changes``): the live version is not in question.
 - Organization listings are never moderated: they are visible to colleagues only, and publishing
   always makes them active, so a moderation status there could not hold.
 
@@ -63,6 +69,7 @@ from marketplace.models import (
     ReportStatus,
     Scope,
 )
+from marketplace.services import pending_changes
 from marketplace.services.moderation_notices import notify_publisher_after_commit
 from publishing.models import User
 from publishing.services import AUDIT_ACTIONS, AuditEntry, audit_entry, audit_record_many
@@ -90,6 +97,8 @@ STATUS_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     ModerationAction.REINSTATE: ((ListingStatus.SUSPENDED,), ListingStatus.ACTIVE),
 }
 TAKEDOWN_ACTIONS = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
+# On an active listing with a waiting change, these judge the change (pending_changes).
+CHANGE_ACTIONS = frozenset({ModerationAction.APPROVE, ModerationAction.REJECT})
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -122,6 +131,8 @@ def listing_moderation_refusal(listing: Listing, action: str) -> str | None:
         return "already featured" if listing.featured else None
     if action == ModerationAction.UNFEATURE:
         return None if listing.featured else "not featured"
+    if action in CHANGE_ACTIONS and pending_changes.has_pending_change(listing):
+        return None
     from_statuses, _ = STATUS_TRANSITIONS[action]
     if listing.status not in from_statuses:
         needed = " or ".join(_status_label(status) for status in from_statuses)
@@ -160,6 +171,7 @@ def _moderation_records(
     reason: str,
     report: Report | None = None,
     details: dict | None = None,
+    version: int | None = None,
 ) -> tuple[ModerationEvent, AuditEntry]:
     """The moderation log row and the audit entry (with its domain event, if the action has
     one) of one moderation action; the caller bulk-writes them."""
@@ -171,6 +183,7 @@ def _moderation_records(
         to_status=listing.status,
         reason=reason,
         report=report,
+        version=listing.version if version is None else version,
     )
     if report is None:
         audit_action, target_type, target_id = (
@@ -265,7 +278,15 @@ def _moderate_listing(
     from_status = listing.status
     fields = ["updated_at"]
     details: dict = {}
-    if action in STATUS_TRANSITIONS:
+    judged = pending_changes.judged_version(listing, action)
+    change = action in CHANGE_ACTIONS and pending_changes.has_pending_change(listing)
+    if change:  # only the change is judged: the listing stays active, with or without it
+        fields += pending_changes.settle_change(
+            listing, approve=action == ModerationAction.APPROVE, moderator=moderator, now=now
+        )
+        listing.moderation_reason = reason
+        details = {"change": True, "version": judged}
+    elif action in STATUS_TRANSITIONS:
         listing.status = STATUS_TRANSITIONS[action][1]
         listing.moderation_hold = action in TAKEDOWN_ACTIONS
         listing.moderation_reason = reason
@@ -275,13 +296,15 @@ def _moderate_listing(
         if action == ModerationAction.APPROVE:
             listing.published_at = now  # first time visible in the marketplace (as in publish)
             fields.append("published_at")
+        if action == ModerationAction.SUSPEND:
+            fields += pending_changes.drop_pending_change(listing)
     if action == ModerationAction.FEATURE:
         listing.featured = True
         fields.append("featured")
     elif action == ModerationAction.UNFEATURE:
         listing.featured = False
         fields.append("featured")
-    elif action in TAKEDOWN_ACTIONS and listing.featured:
+    elif action in TAKEDOWN_ACTIONS and listing.featured and not change:
         # A listing taken down does not come back featured: featuring it again is a new decision.
         listing.featured = False
         fields.append("featured")
@@ -297,22 +320,28 @@ def _moderate_listing(
             from_status=from_status,
             reason=reason,
             details=details,
+            version=judged,
         )
     ]
-    if action in TAKEDOWN_ACTIONS:
+    if action in TAKEDOWN_ACTIONS and not change:
         rows += _resolve_open_reports(
             listing=listing, moderator=moderator, action=action, reason=reason, now=now
         )
     ModerationEvent.objects.bulk_create([event for event, _ in rows])
     audit_record_many([audit for _, audit in rows])
     if action in TAKEDOWN_ACTIONS and notify:
-        notify_publisher_after_commit(listing, action, reason)
+        notify_publisher_after_commit(
+            listing, action, reason, change_version=judged if change else None
+        )
     return listing
 
 
 @transaction.atomic
 def listing_approve(*, listing_id: str, moderator: User, reason: str = "") -> Listing:
-    """``pending_review`` → ``active``; clears the moderation hold. ``reason`` is optional."""
+    """``pending_review`` → ``active``; clears the moderation hold. ``reason`` is optional.
+
+    On an active listing with a waiting change: the change goes live (``listing.approved``, and
+    ``reference.source_updated`` to holders of references)."""
     return _moderate_listing(
         action=ModerationAction.APPROVE,
         listing_id=listing_id,
@@ -326,7 +355,10 @@ def listing_approve(*, listing_id: str, moderator: User, reason: str = "") -> Li
 def listing_reject(
     *, listing_id: str, moderator: User, reason: str, notify: bool = True
 ) -> Listing:
-    """``pending_review`` → ``rejected`` with a reason the publisher sees; emails them."""
+    """``pending_review`` → ``rejected`` with a reason the publisher sees; emails them.
+
+    On an active listing with a waiting change: only the change is rejected, the live version
+    stays (the listing stays active)."""
     return _moderate_listing(
         action=ModerationAction.REJECT,
         listing_id=listing_id,

@@ -27,8 +27,19 @@ EMAIL_BODIES = {
 }
 
 
-def notify_publisher_after_commit(listing: Listing, action: str, reason: str) -> None:
+CHANGE_SUBJECT = 'The change to your marketplace listing "{name}" was not approved'
+CHANGE_BODY = (
+    'Our moderators reviewed version {version} of your marketplace listing "{name}" (id {id}) '
+    "and did not approve it. The listing stays live with version {live}, as approved before."
+)
+
+
+def notify_publisher_after_commit(
+    listing: Listing, action: str, reason: str, *, change_version: int | None = None
+) -> None:
     """Email the publisher once the decision is committed (never for a rolled-back one).
+
+    ``change_version``: the decision rejected only that waiting change; the listing stays live.
 
     Values are copied now: the callback runs after the transaction, when the row may have changed.
     ``robust``: a mail server failure is logged and does not turn a committed decision into an
@@ -38,9 +49,13 @@ def notify_publisher_after_commit(listing: Listing, action: str, reason: str) ->
     values = {"name": listing.name, "id": listing.pk}
     greeting = listing.publisher.full_name or recipient
     subject = EMAIL_SUBJECTS[action].format(**values)
+    text = EMAIL_BODIES[action].format(**values)
+    if change_version is not None:
+        subject = CHANGE_SUBJECT.format(**values)
+        text = CHANGE_BODY.format(version=change_version, live=listing.version, **values)
     body = (
         f"Hello {greeting},\n\n"
-        f"{EMAIL_BODIES[action].format(**values)}\n\n"
+        f"{text}\n\n"
         f"Reason given by the moderator:\n{reason}\n\n"
         "You can see this decision in your published listings. To ask for another review, edit "
         "the item and publish it again: it will wait for a moderator's approval.\n"

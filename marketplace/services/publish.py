@@ -22,6 +22,7 @@ from config.errors import DomainError, ForbiddenError
 from marketplace.events import listing_event_data
 from marketplace.models import ItemType, Listing, ListingStatus, ListingVersion, Scope
 from marketplace.selectors import category_infos
+from marketplace.services import pending_changes
 from marketplace.services.listing_settings import (
     FIELD_BY_NAME,
     ScopeSettings,
@@ -64,6 +65,8 @@ PUBLISH_FIELDS = [
     "updated_at",
     "published_at",
     "version",
+    "last_version",
+    "pending_version",
 ]
 
 
@@ -193,6 +196,7 @@ def publish_locked_items(
             **{f"{fk}__in": items, "scope__in": list(scopes)}
         )
     }
+    pending_changes.load_pending_versions(existing.values())
     enabled = [s for s in SCOPE_ORDER if s in scopes]
     resolved: dict[tuple[str, str], dict[str, Any]] = {}
     accepted = []
@@ -235,6 +239,7 @@ def publish_locked_items(
     to_write: list[Listing] = []
     new_versions: list[ListingVersion] = []
     audits: list[tuple[Listing, dict[str, Any]]] = []
+    held_changes: list[pending_changes.HeldChange] = []
     for item in items:
         for scope in enabled:
             listing = existing.get((item.pk, scope))
@@ -253,8 +258,16 @@ def publish_locked_items(
             outcome.listings.setdefault(item.pk, []).append(listing)
             changed = apply_snapshot(listing, item)
             changed |= _apply_metadata(listing, item, metadata, is_new=is_new)
+            # With review required, a change of an active listing waits; the live one stays.
+            held = pending_changes.hold_change(
+                None if is_new else listing, scope=scope, before=before, now=now
+            )
+            if held is not None:
+                changed = held.changed
+                held_changes.append(held)
             previous = None if is_new else listing.status
-            status = status_after_publish(None if is_new else listing, scope, changed)
+            content_changed = versioned_state(listing) != before
+            status = status_after_publish(None if is_new else listing, scope, content_changed)
             changed |= is_new or status != previous or bool(setting_changes)
             if not changed and not touch_unchanged:
                 continue
@@ -289,6 +302,7 @@ def publish_locked_items(
                 )
             )
     if to_write:
+        pending_changes.record_held_changes(held_changes)
         # The item locks serialise publishers; the unique (item, scope) constraints make this
         # upsert the backstop, so a listing is never duplicated.
         Listing.objects.bulk_create(

@@ -22,6 +22,7 @@ from marketplace.models import (
     Listing,
     ListingStatus,
     ListingVersion,
+    ReviewState,
     ShareType,
 )
 from publishing.models import Role
@@ -47,7 +48,10 @@ def pin_for(*, listing: Listing, follow: str, version: int | None) -> ListingVer
             {"follow": "Only references can be pinned: this listing is shared as a copy."}
         )
     number = listing.version if version is None else version
-    pinned = ListingVersion.objects.filter(listing=listing, number=number).first()
+    # Only published versions: never a change waiting for review, rejected or replaced.
+    pinned = ListingVersion.objects.filter(
+        listing=listing, number=number, review=ReviewState.PUBLISHED
+    ).first()
     if pinned is None:
         raise ListingVersionNotFoundError(details={"listingId": listing.pk, "version": number})
     return pinned
@@ -86,9 +90,15 @@ def acquisition_set_follow(
     return acquisition
 
 
-def notify_reference_holders(versions: Iterable[ListingVersion]) -> None:
+def notify_reference_holders(
+    versions: Iterable[ListingVersion], *, previous: dict[str, int] | None = None
+) -> None:
     """``reference.source_updated`` to each holder of a reference to a listing that got a new
-    live (active) version: one select of the holders, then ``events_emit`` (set-based)."""
+    live (active) version: one select of the holders, then ``events_emit`` (set-based).
+
+    ``previous`` gives the live version each listing had before (an approved change may follow
+    rejected numbers); by default it is the number just before."""
+    previous = previous or {}
     live = {
         v.listing.pk: v
         for v in versions
@@ -105,7 +115,7 @@ def notify_reference_holders(versions: Iterable[ListingVersion]) -> None:
             type="reference.source_updated",
             data={
                 "listingId": listing_id,
-                "fromVersion": live[listing_id].number - 1,
+                "fromVersion": previous.get(listing_id, live[listing_id].number - 1),
                 "toVersion": live[listing_id].number,
                 "follow": follow,
             },

@@ -35,9 +35,17 @@ def versioned_state(listing: Listing | None) -> tuple | None:
     return tuple(getattr(listing, field) for field in VERSIONED_FIELDS)
 
 
+def allocate_version_number(listing: Listing) -> int:
+    """The (locked) listing's next version number: after every number allocated so far, live or
+    not (a pending, rejected or replaced change keeps its number), so numbers never repeat."""
+    listing.last_version = max(listing.last_version, listing.version) + 1
+    return listing.last_version
+
+
 def next_listing_version(listing: Listing, *, now: dt.datetime) -> ListingVersion:
-    """Bump the (locked) listing's ``version`` and return the unsaved version row for it."""
-    listing.version += 1
+    """Make the (locked) listing's state its next live version: bump ``version`` and return the
+    unsaved version row for it."""
+    listing.version = allocate_version_number(listing)
     return ListingVersion(
         listing=listing,
         number=listing.version,

@@ -224,6 +224,56 @@ def test_hidden_content_is_in_no_version_nor_diff(editor, org, stranger, make_it
     assert MARKER in own.json()["data"]["fields"]["body"]
 
 
+def test_hidden_content_of_a_change_waiting_for_review_reaches_no_other_organization(
+    editor, org, stranger, other_org, moderator, make_item, settings
+):
+    """Review of only the change: the pending version (``pendingVersion``) is the publisher's;
+    another organization sees neither it nor its hidden body, in any response or event."""
+    from marketplace import moderation
+    from webhooks.models import Event
+
+    settings.MARKETPLACE_REQUIRE_REVIEW = True
+    item = make_item(editor, body="Public part {{who}}")
+    listing = _publish(editor, org, item, visible=False)
+    moderation.listing_approve(listing_id=listing.pk, moderator=moderator)
+    client = bearer_client(stranger)
+    acquired = client.post(f"/api/marketplace/{listing.pk}/acquire", {}, format="json")
+    acquisition_id = acquired.json()["data"]["acquired"]["id"]
+    _edit(editor, org, item, body=f"Secret {MARKER} {{{{who}}}}", name=f"Name {MARKER}")
+    listing = _publish(editor, org, item, visible=False)
+    assert listing.pending_version_id is not None
+    responses = [
+        client.get(f"/api/marketplace/{listing.pk}"),
+        client.get("/api/marketplace"),
+        client.get(f"/api/marketplace?q={MARKER}"),
+        client.get(f"/api/marketplace/{listing.pk}/versions"),
+        client.get(f"/api/marketplace/{listing.pk}/versions/1"),
+        client.get(f"/api/marketplace/{listing.pk}/versions/2"),
+        client.get(f"/api/marketplace/{listing.pk}/diff?from=1&to=2"),
+        client.get(f"/api/marketplace/acquired/{acquisition_id}"),
+        client.get(f"/api/marketplace/acquired/{acquisition_id}/diff"),
+        client.get("/api/marketplace/acquired"),
+        client.get("/api/marketplace/my-published"),
+    ]
+    for response in responses:
+        assert response.status_code in (200, 404), response.content
+        assert MARKER not in response.content.decode()
+        assert "pendingVersion" not in response.content.decode()
+    assert all(
+        MARKER not in str(event.data) for event in Event.objects.filter(organization=other_org)
+    )
+    own = bearer_client(editor).get("/api/marketplace/my-published").json()["data"]["items"]
+    (mine,) = [entry for entry in own if entry["id"] == listing.pk]
+    assert MARKER in mine["pendingVersion"]["content"]
+    # Approved, the change is live: its name shows, its hidden body still does not.
+    moderation.listing_approve(listing_id=listing.pk, moderator=moderator)
+    detail = client.get(f"/api/marketplace/{listing.pk}").json()["data"]
+    assert (detail["version"], detail["content"]) == (2, None)
+    assert all(
+        MARKER not in str(event.data) for event in Event.objects.filter(organization=other_org)
+    )
+
+
 # --- concurrency --------------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_versions_are_gap_free_under_twenty_concurrent_republishes(editor, org, make_item):
