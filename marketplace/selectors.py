@@ -26,6 +26,7 @@ from config.ids import validate_object_id
 from config.replicas import from_replica, replica_aliases
 from marketplace.errors import ListingNotFoundError, ListingVersionNotFoundError
 from marketplace.models import Acquisition, Listing, ListingStatus, ListingVersion, Scope
+from marketplace.visibility import live_expression, live_q, with_live
 from publishing.models import PublishableItem, TemplateCategory
 from publishing.tenancy import Actor
 
@@ -89,12 +90,13 @@ def listing_list_published_by(
         queryset = queryset.filter(status=status)
     if item_type:
         queryset = queryset.filter(item_type=item_type)
-    return with_category(queryset).order_by("-updated_at", "-pk")
+    return with_live(with_category(queryset)).order_by("-updated_at", "-pk")
 
 
 def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
     validate_object_id(listing_id)
-    listing = Listing.objects.filter(pk=listing_id, organization=actor.organization).first()
+    queryset = Listing.objects.filter(pk=listing_id, organization=actor.organization)
+    listing = with_live(queryset).first()
     if listing is None:
         raise ListingNotFoundError()
     return listing
@@ -102,20 +104,21 @@ def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
 
 # --- consumer side ------------------------------------------------------------------------------
 def listing_visible_queryset(*, actor: Actor) -> QuerySet[Listing]:
-    """Listings the actor may see: active, and either on the marketplace or in its organization.
+    """Listings the actor may see: live at the database's now (``marketplace.visibility``), and
+    either on the marketplace or in its organization.
 
     Everything else must answer 404 exactly like a listing that does not exist.
     """
     return Listing.objects.filter(
         Q(scope=Scope.MARKETPLACE) | Q(scope=Scope.ORGANIZATION, organization=actor.organization),
-        status=ListingStatus.ACTIVE,
+        live_q(),
     )
 
 
 def with_consumer_fields(queryset: QuerySet[Listing], *, actor: Actor) -> QuerySet[Listing]:
     """Join the publisher and annotate ``is_acquired`` for the actor's organization (no N+1)."""
     acquired = Acquisition.objects.filter(listing=OuterRef("pk"), organization=actor.organization)
-    return with_category(queryset.select_related("publisher", "organization")).annotate(
+    return with_live(with_category(queryset.select_related("publisher", "organization"))).annotate(
         is_acquired=Exists(acquired)
     )
 
@@ -154,7 +157,9 @@ def _search_query(q: str) -> SearchQuery:
 def listing_browse_matches(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
     """The visible listings that match the filter, item type and ``q``, in no order: what page
     totals count."""
-    queryset = listing_visible_queryset(actor=actor)
+    # featured IN (true, false) on the browse indexes' leading column: with it, live_q's
+    # published_at <= now() is an index range per featured value and the scan stays ordered.
+    queryset = listing_visible_queryset(actor=actor).filter(featured__in=[True, False])
     if params.filter == "organization":
         queryset = queryset.filter(scope=Scope.ORGANIZATION)
     elif params.filter == "marketplace":
@@ -239,8 +244,7 @@ def listing_get_visible(*, actor: Actor, listing_id: str) -> Listing:
     status. Anything else is 404."""
     validate_object_id(listing_id)
     queryset = Listing.objects.filter(
-        Q(status=ListingStatus.ACTIVE, scope=Scope.MARKETPLACE)
-        | Q(organization=actor.organization),
+        (live_q() & Q(scope=Scope.MARKETPLACE)) | Q(organization=actor.organization),
         pk=listing_id,
     )
     listing = with_consumer_fields(queryset, actor=actor).first()
@@ -271,6 +275,7 @@ def listing_get_visible_replicated(*, actor: Actor, listing_id: str) -> Listing:
 def acquisition_list(*, actor: Actor) -> QuerySet[Acquisition]:
     return (
         Acquisition.objects.filter(organization=actor.organization)
+        .annotate(listing_live=live_expression("listing__"))
         .select_related(
             "listing", "listing__organization", "pinned", "copied_prompt", "copied_template"
         )
@@ -283,6 +288,7 @@ def acquisition_get(*, actor: Actor, acquisition_id: str) -> Acquisition:
     acquisition = acquisition_list(actor=actor).filter(pk=acquisition_id).first()
     if acquisition is None:
         raise NotFoundError("Acquisition not found.")
+    acquisition.listing.is_live = acquisition.listing_live  # for require_available
     return acquisition
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from config.serializers import (
     ObjectIdInputField,
+    OffsetDateTimeField,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -23,7 +24,37 @@ from marketplace.models import (
     Scope,
     ShareType,
 )
-from marketplace.services import ListingMetadata, ScopeSettings
+from marketplace.services import UNSET, ListingMetadata, ScheduleRequest, ScopeSettings
+
+PUBLISH_AT_HELP = (
+    "When this scope's listing goes live (ISO 8601 with a UTC offset; in the future, at most a "
+    "year ahead). Until then it shows status `scheduled` to its organization and is invisible to "
+    "everyone else. Omitted: an existing listing keeps its time; null clears it (live now)."
+)
+UNPUBLISH_AT_HELP = (
+    "When this scope's listing stops being visible (after publishAt; in the future, at most a "
+    "year ahead). Omitted: kept; null clears it."
+)
+
+
+def schedule_from(data: dict[str, Any]) -> ScheduleRequest:
+    """The stated times: an absent key keeps the listing's time, null clears it."""
+    return ScheduleRequest(
+        publish_at=data.get("publishAt", UNSET), unpublish_at=data.get("unpublishAt", UNSET)
+    )
+
+
+class CurrentStatusField(serializers.ChoiceField):
+    """The listing's status as of the read (``marketplace.visibility.current_status``): a due
+    ``scheduled`` listing already shows ``active``, before the job stores it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ListingStatus.choices, source="*", **kwargs)
+
+    def to_representation(self, listing: Listing) -> str:
+        from marketplace.visibility import current_status
+
+        return current_status(listing)
 
 
 class ScopeInputSerializer(StrictSerializer):
@@ -41,6 +72,8 @@ class ScopeInputSerializer(StrictSerializer):
         help_text="When omitted: an existing listing keeps its value; a new listing false. "
         "True needs shareType 'reference' and visible content.",
     )
+    publishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=PUBLISH_AT_HELP)
+    unpublishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=UNPUBLISH_AT_HELP)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Request shape only; which settings may go together is the publish core's rule
@@ -90,6 +123,7 @@ class PublishInputSerializer(StrictSerializer):
                 share_type=scope["shareType"],
                 is_content_visible=scope.get("isContentVisible"),
                 allow_editable_references=scope.get("allowEditableReferences"),
+                schedule=schedule_from(scope),
             )
             for name, scope in self.validated_data["scopes"].items()
             if scope["enabled"]
@@ -124,6 +158,11 @@ class ListingUpdateInputSerializer(StrictSerializer):
     isContentVisible = StrictBooleanField(required=False)
     allowEditableReferences = StrictBooleanField(required=False)
     metadata = ListingMetadataInputSerializer(required=False)
+    publishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=PUBLISH_AT_HELP)
+    unpublishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=UNPUBLISH_AT_HELP)
+
+    def schedule(self) -> ScheduleRequest:
+        return schedule_from(self.validated_data)
 
     FIELD_MAP = {
         "shareType": "share_type",
@@ -152,9 +191,11 @@ class PublishedEntrySerializer(serializers.Serializer):
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
     isContentVisible = serializers.BooleanField(source="is_content_visible")
     allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
-    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    status = CurrentStatusField()
     itemVersion = serializers.IntegerField(source="item_version")
     publishedAt = serializers.DateTimeField(source="published_at")
+    publishAt = serializers.DateTimeField(source="publish_at", allow_null=True)
+    unpublishAt = serializers.DateTimeField(source="unpublish_at", allow_null=True)
 
 
 class PublishOutputSerializer(serializers.Serializer):
@@ -199,7 +240,7 @@ class OwnListingOutputSerializer(serializers.Serializer):
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
     isContentVisible = serializers.BooleanField(source="is_content_visible")
     allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
-    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    status = CurrentStatusField()
     name = serializers.CharField()
     description = serializers.CharField()
     usageInformation = serializers.CharField(source="usage_information")
@@ -211,7 +252,15 @@ class OwnListingOutputSerializer(serializers.Serializer):
     latestVersion = serializers.IntegerField(source="version", help_text=LATEST_VERSION_HELP)
     moderation = serializers.SerializerMethodField()
     publisherId = serializers.IntegerField(source="publisher_id")
-    publishedAt = serializers.DateTimeField(source="published_at")
+    publishedAt = serializers.DateTimeField(
+        source="published_at", help_text="When it went (or, while scheduled, goes) live."
+    )
+    publishAt = serializers.DateTimeField(
+        source="publish_at", allow_null=True, help_text="Scheduled go-live; null when none."
+    )
+    unpublishAt = serializers.DateTimeField(
+        source="unpublish_at", allow_null=True, help_text="Scheduled end; null when none."
+    )
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     @extend_schema_field(CategorySerializer(allow_null=True))
@@ -247,7 +296,7 @@ class ListingSummarySerializer(serializers.Serializer):
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
     isContentVisible = serializers.BooleanField(source="is_content_visible")
     allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
-    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    status = CurrentStatusField()
     featured = serializers.BooleanField()
     usageCount = serializers.IntegerField(source="usage_count")
     isAcquired = serializers.BooleanField(source="is_acquired")
@@ -375,7 +424,9 @@ class AcquisitionDetailSerializer(AcquisitionSerializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_available(self, acquisition) -> bool:
-        return acquisition.type == ShareType.COPY or acquisition.listing.status == "active"
+        from marketplace.visibility import acquisition_listing_live
+
+        return acquisition.type == ShareType.COPY or acquisition_listing_live(acquisition)
 
     @extend_schema_field(ResolvedItemSerializer(allow_null=True))
     def get_item(self, acquisition) -> dict | None:
@@ -394,8 +445,10 @@ class AcquisitionDetailSerializer(AcquisitionSerializer):
                 "version": copy.latest_version or None,
                 "contentHidden": copy.content_hidden,
             }
+        from marketplace.visibility import acquisition_listing_live
+
         listing = acquisition.listing
-        if listing.status != "active":
+        if not acquisition_listing_live(acquisition):
             return None
         visible = content_visible_to(listing, self.context["actor"])
         source = acquisition.source  # the pinned version, or the listing's latest snapshot

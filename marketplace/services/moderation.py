@@ -8,11 +8,12 @@ Allowed transitions (marketplace listings only):
 action    from                  to          also
 ========= ===================== =========== ===================================================
 approve   pending_review        active      clears the moderation hold; published_at = now
+                                (scheduled  while its publishAt is ahead; live at that time)
 reject    pending_review        rejected    reason required; sets the hold; unfeatures;
                                             resolves open reports; emails the publisher
-suspend   active                suspended   reason required; sets the hold; unfeatures;
+suspend   active, scheduled     suspended   reason required; sets the hold; unfeatures;
                                             resolves open reports; emails the publisher
-reinstate suspended             active      clears the moderation hold
+reinstate suspended             active      clears the moderation hold (scheduled, as approve)
 feature   active, not featured  (same)
 unfeature featured, any status  (same)
 ========= ===================== =========== ===================================================
@@ -64,6 +65,7 @@ from marketplace.models import (
     Scope,
 )
 from marketplace.services.moderation_notices import notify_publisher_after_commit
+from marketplace.services.scheduling import go_live_status
 from publishing.models import User
 from publishing.services import AUDIT_ACTIONS, AuditEntry, audit_entry, audit_record_many
 
@@ -86,7 +88,10 @@ REASON_REQUIRED = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
 STATUS_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     ModerationAction.APPROVE: ((ListingStatus.PENDING_REVIEW,), ListingStatus.ACTIVE),
     ModerationAction.REJECT: ((ListingStatus.PENDING_REVIEW,), ListingStatus.REJECTED),
-    ModerationAction.SUSPEND: ((ListingStatus.ACTIVE,), ListingStatus.SUSPENDED),
+    ModerationAction.SUSPEND: (
+        (ListingStatus.ACTIVE, ListingStatus.SCHEDULED),
+        ListingStatus.SUSPENDED,
+    ),
     ModerationAction.REINSTATE: ((ListingStatus.SUSPENDED,), ListingStatus.ACTIVE),
 }
 TAKEDOWN_ACTIONS = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
@@ -274,6 +279,10 @@ def _moderate_listing(
         fields += ["status", "moderation_hold", "moderation_reason", "moderated_by", "moderated_at"]
         if action == ModerationAction.APPROVE:
             listing.published_at = now  # first time visible in the marketplace (as in publish)
+            fields.append("published_at")
+        # Approved or reinstated before its publishAt: scheduled, live at the time.
+        if listing.status == ListingStatus.ACTIVE:
+            listing.status = go_live_status(listing, listing.status, now)
             fields.append("published_at")
     if action == ModerationAction.FEATURE:
         listing.featured = True
