@@ -84,11 +84,12 @@ def listing_update(
     errors.update(times_errors)
     if errors:
         raise settings_refusal(errors)
+    times_changed = False
     if schedule.stated:
-        listing.status, _ = apply_schedule(listing, listing.status, times, now)
+        listing.status, times_changed = apply_schedule(listing, listing.status, times, now)
     listing.updated_at = now
     listing.save()
-    if schedule.stated:
+    if times_changed:
         defer_schedule_jobs([listing], now)
     audit_record(
         actor=actor,

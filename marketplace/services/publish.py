@@ -254,6 +254,7 @@ def publish_locked_items(
     outcome = PublishOutcome(changed_items={version.item.pk for version in versions})
 
     to_write: list[Listing] = []
+    rescheduled: list[Listing] = []  # times changed: their jobs are deferred with the write
     new_versions: list[ListingVersion] = []
     audits: list[tuple[Listing, dict[str, Any]]] = []
     for item in items:
@@ -297,6 +298,8 @@ def publish_locked_items(
             if versioned_state(listing) != before:
                 new_versions.append(next_listing_version(listing, now=now))
             to_write.append(listing)
+            if times_changed:
+                rescheduled.append(listing)
             audits.append(
                 (
                     listing,
@@ -322,7 +325,7 @@ def publish_locked_items(
         )
         listing_versions_record(new_versions)
         notify_reference_holders(new_versions)
-        defer_schedule_jobs(to_write, now)
+        defer_schedule_jobs(rescheduled, now)
         # After the upsert: the event data is the listing as written (its id and timestamps).
         categories = category_infos(listing.snapshot_category for listing, _ in audits)
         entries: list[AuditEntry] = [

@@ -22,7 +22,6 @@ job and the sweep racing (or a job for a time since changed) make one transition
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.jobs import defer_jobs
+from config.jobs import defer_jobs_at
 from marketplace.events import listing_event_data
 from marketplace.models import INDEXED_STATUSES, Listing, ListingStatus
 from marketplace.visibility import is_live_at
@@ -149,17 +148,17 @@ def go_live_status(listing: Listing, status: str, now: dt.datetime) -> str:
 
 
 def defer_schedule_jobs(listings: Iterable[Listing], now: dt.datetime | None = None) -> None:
-    """One job per (listing, future time), in the caller's transaction; one insert per distinct
-    time. Jobs for times since changed find nothing due and do nothing."""
+    """One job per (listing, future time), in the caller's transaction, in one insert whatever
+    the count. Callers pass the listings whose times changed; jobs for times since changed find
+    nothing due and do nothing."""
     now = now or timezone.now()
-    by_time: dict[dt.datetime, list[dict[str, str]]] = defaultdict(list)
-    for listing in listings:
-        for transition in ("publish", "unpublish"):
-            at = getattr(listing, f"{transition}_at")
-            if at is not None and at > now:
-                by_time[at].append({"listing_id": listing.pk, "transition": transition})
-    for at, kwargs_list in sorted(by_time.items()):
-        defer_jobs(RUN_TASK, queue=QUEUE, kwargs_list=kwargs_list, schedule_at=at)
+    items = [
+        ({"listing_id": listing.pk, "transition": transition}, at)
+        for listing in listings
+        for transition in ("publish", "unpublish")
+        if (at := getattr(listing, f"{transition}_at")) is not None and at > now
+    ]
+    defer_jobs_at(RUN_TASK, queue=QUEUE, items=items)
 
 
 @transaction.atomic

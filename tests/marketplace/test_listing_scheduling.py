@@ -351,3 +351,43 @@ def test_the_job_and_the_sweep_racing_store_one_transition_and_one_event(org, ed
     assert not Acquisition.objects.exists()
     with connection.cursor() as cursor:  # the committed jobs would outlive the flushed rows
         cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = %s", [RUN_TASK])
+
+
+# --- the schema and the cost -----------------------------------------------------------------
+def test_openapi_documents_the_times_on_input_and_output():
+    from drf_spectacular.generators import SchemaGenerator
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    for name in ("ScopeInputRequest", "PatchedListingUpdateInputRequest"):
+        if name not in components:
+            name = name.replace("Patched", "")
+        for field in ("publishAt", "unpublishAt"):
+            assert components[name]["properties"][field]["format"] == "date-time", (name, field)
+            assert components[name]["properties"][field]["nullable"] is True
+    for name in ("OwnListingOutput", "PublishedEntry"):
+        assert {"publishAt", "unpublishAt"} <= components[name]["properties"].keys()
+    status_enums = [c["enum"] for c in components.values() if "pending_review" in c.get("enum", [])]
+    assert status_enums
+    assert all("scheduled" in enum for enum in status_enums)
+
+
+def test_scheduling_adds_one_statement_whatever_the_scopes(org, editor, make_item):
+    from django.test.utils import CaptureQueriesContext
+
+    def publish_both(item, **times):
+        body = {
+            scope: ScopeSettings("copy", schedule=ScheduleRequest(**times))
+            for scope in ("organization", "marketplace")
+        }
+        with CaptureQueriesContext(connection) as captured:
+            listing_publish(
+                actor=actor_for(editor, org), item_type="prompt", item_id=item.pk, scopes=body
+            )
+        return len(captured)
+
+    plain = publish_both(make_item(editor))
+    scheduled = publish_both(
+        make_item(editor), publish_at=later(hours=1), unpublish_at=later(hours=2)
+    )
+    assert scheduled == plain + 1  # four jobs, one insert
+    assert len(schedule_jobs()) == 4
