@@ -52,6 +52,7 @@ def _visible_listing_for_update(*, actor: Actor, listing_id: str) -> Listing:
     )
     if listing is None:
         raise ListingNotFoundError()
+    listing.is_live = True  # it passed live_q at the database's clock
     return listing
 
 

@@ -119,6 +119,8 @@ def test_visible_exactly_from_publish_at_until_unpublish_at_without_the_job(
     acquired = client.post(f"{detail}/acquire", {}, format="json")
     assert acquired.status_code == 201, acquired.content
     acquisition_id = acquired.json()["data"]["acquired"]["id"]
+    # the event says available too (judged by the database clock, not the web process's)
+    assert Event.objects.get(type="acquisition.created").data["available"] is True
     reference = client.get(f"/api/marketplace/acquired/{acquisition_id}").json()["data"]
     assert reference["available"] is True
     assert reference["item"]["name"] == item.name
