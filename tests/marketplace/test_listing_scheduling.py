@@ -393,3 +393,18 @@ def test_scheduling_adds_one_statement_whatever_the_scopes(org, editor, make_ite
     )
     assert scheduled == plain + 1  # four jobs, one insert
     assert len(schedule_jobs()) == 4
+
+
+def test_unpublishing_before_the_time_cancels_the_go_live(org, editor, stranger, make_item):
+    from marketplace.services import listing_unpublish
+
+    start = later(hours=1)
+    listing = publish(editor, org, make_item(editor), publish_at=start)
+    listing_unpublish(actor=actor_for(editor, org), listing_id=listing.pk)
+    assert listing_schedule_run(listing_id=listing.pk, transition="publish", now=start) == (
+        "finished"
+    )
+    freeze_db_clock(start)
+    assert listing.pk not in browse_ids(stranger)
+    assert Listing.objects.get(pk=listing.pk).status == "unpublished"
+    assert events("listing.published", listing.pk) == 1  # only the publish that scheduled it
