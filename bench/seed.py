@@ -144,8 +144,13 @@ LISTING_COLUMNS = (
     "description, usage_information, item_version, snapshot_name, snapshot_description, "
     "snapshot_body, snapshot_variables, snapshot_temperature, snapshot_type, snapshot_category, "
     "status, moderation_hold, moderation_reason, usage_count, published_at, updated_at, "
-    "organization_id, prompt_id, publisher_id, featured, version"
+    "organization_id, prompt_id, publisher_id, featured, version, publish_at, unpublish_at"
 )
+# Issue 19: this share of listings is scheduled to go live within the next year (status
+# ``scheduled``, published_at = publish_at), and this share of live ones has a future end.
+SCHEDULED_SHARE = 0.10
+ENDING_SHARE = 0.02
+SCHEDULE_FROM = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 def _variables(body: str) -> str:
@@ -172,13 +177,20 @@ def listing_rows(
         name, description, body = corpus.name(i), corpus.description(i), corpus.body(i)
         variables = _variables(body)
         prompt_id = object_id(ts, i, 1)
-        # 90% marketplace; 95% active, the rest pending review, unpublished or suspended.
+        # 90% marketplace; 95% active, the rest pending review, unpublished or suspended; then
+        # SCHEDULED_SHARE of all of them scheduled instead (below).
         scope = "organization" if _unit(i, 2) < 0.10 else "marketplace"
         status_roll = _unit(i, 3)
         status = next(s for limit, s in _STATUSES if status_roll < limit)
         visible = _unit(i, 4) < 0.9
         usage_count = int((1.0 - _unit(i, 5)) ** (-1 / 1.2)) - 1  # Pareto: a few popular ones
         featured = _unit(i, 6) < 0.001
+        publish_at = unpublish_at = None
+        if _unit(i, 7) < SCHEDULED_SHARE:
+            status, featured = "scheduled", False
+            publish_at = SCHEDULE_FROM + timedelta(seconds=_unit(i, 8) * 364 * 86400)
+        elif status == "active" and _unit(i, 9) < ENDING_SHARE:
+            unpublish_at = SCHEDULE_FROM + timedelta(seconds=_unit(i, 10) * 364 * 86400)
         prompt = (
             prompt_id, name, description, body, variables, None, False, "", "", "", 1, "", 1, "",
             published, published, org, user,
@@ -186,8 +198,8 @@ def listing_rows(
         listing = (
             object_id(ts, i, 2), "prompt", scope, "copy", visible, False, name, description,
             corpus.usage[i % 4], 1, name, description, body, variables, None, "", "", status,
-            status == "suspended", "", usage_count, published, published, org, prompt_id, user,
-            featured, 1,
+            status == "suspended", "", usage_count, publish_at or published, published, org,
+            prompt_id, user, featured, 1, publish_at, unpublish_at,
         )  # fmt: skip
         yield prompt, listing
 

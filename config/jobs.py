@@ -43,3 +43,16 @@ def defer_jobs(
     job_manager().batch_defer_jobs(
         [template.evolve(task_kwargs=dict(kwargs)) for kwargs in kwargs_list]
     )
+
+
+def defer_jobs_at(
+    task_name: str, *, queue: str, items: Sequence[tuple[Mapping[str, Any], dt.datetime]]
+) -> None:
+    """One job of ``task_name`` per (kwargs, time), each scheduled at its own time, inserted in a
+    single statement in the caller's transaction. Nothing for an empty list."""
+    if not items:
+        return
+    template = tasks.configure_task(name=task_name, job_manager=job_manager(), queue=queue).job
+    job_manager().batch_defer_jobs(
+        [template.evolve(task_kwargs=dict(kwargs), scheduled_at=at) for kwargs, at in items]
+    )

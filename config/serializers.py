@@ -6,8 +6,10 @@ keys. Our inputs do neither: a wrong JSON type or an unknown field is a 400 ``VA
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -121,3 +123,27 @@ def validated_input(
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class OffsetDateTimeField(serializers.Field):
+    """An ISO 8601 date-time that states its UTC offset (``Z`` or ``±hh:mm``): a time without
+    one would mean whatever the server's zone is."""
+
+    default_error_messages = {
+        "invalid": "Must be an ISO 8601 date-time with a UTC offset, e.g. 2027-01-01T09:00:00Z.",
+    }
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        if not isinstance(data, str) or len(data) > 40:
+            self.fail("invalid")
+        try:
+            value = dt.datetime.fromisoformat(data)
+            if value.tzinfo is None or value.utcoffset() is None:
+                self.fail("invalid")
+            return value.astimezone(dt.UTC)
+        except (ValueError, OverflowError):  # OverflowError: year 9999 with a negative offset
+            self.fail("invalid")
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.isoformat().replace("+00:00", "Z")

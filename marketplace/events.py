@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.models import Acquisition, Listing, ListingStatus, ShareType
+from marketplace.models import Acquisition, Listing, ShareType
 from marketplace.selectors import category_info, content_visible_to
+from marketplace.visibility import acquisition_listing_live, current_status
 from publishing.events import iso
 from publishing.tenancy import Actor
 
@@ -43,7 +44,7 @@ def listing_event_data(
         "shareType": listing.share_type,
         "isContentVisible": listing.is_content_visible,
         "allowEditableReferences": listing.allow_editable_references,
-        "status": listing.status,
+        "status": current_status(listing),
         "name": listing.name,
         "description": listing.description,
         "usageInformation": listing.usage_information,
@@ -57,6 +58,8 @@ def listing_event_data(
         "pendingVersion": pending_version_event_data(listing),
         "publisherId": listing.publisher_id,
         "publishedAt": iso(listing.published_at),
+        "publishAt": iso(listing.publish_at),
+        "unpublishAt": iso(listing.unpublish_at),
         "updatedAt": iso(listing.updated_at),
     }
 
@@ -98,7 +101,7 @@ def acquisition_event_data(acquisition: Acquisition, actor: Actor) -> dict[str, 
                 "version": copy.latest_version or None,
                 "contentHidden": copy.content_hidden,
             }
-    elif listing.status == ListingStatus.ACTIVE:
+    elif acquisition_listing_live(acquisition):
         visible = content_visible_to(listing, actor)
         source = acquisition.source
         item = {
@@ -124,6 +127,6 @@ def acquisition_event_data(acquisition: Acquisition, actor: Actor) -> dict[str, 
         "latestVersion": listing.version,
         "updateAvailable": acquisition.update_available,
         "listingName": listing.name,
-        "available": acquisition.type == ShareType.COPY or listing.status == ListingStatus.ACTIVE,
+        "available": acquisition.type == ShareType.COPY or acquisition_listing_live(acquisition),
         "item": item,
     }

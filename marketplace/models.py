@@ -32,6 +32,13 @@ class ListingStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     SUSPENDED = "suspended", "Suspended"
     UNPUBLISHED = "unpublished", "Unpublished"
+    # Approved (or needing no review) and waiting for its ``publish_at``. Reads treat it as
+    # active from that instant (``marketplace.scheduling_sql.live_q``); a job then stores it.
+    SCHEDULED = "scheduled", "Scheduled"
+
+
+# The statuses browse's partial indexes hold: live listings and those scheduled to go live.
+INDEXED_STATUSES = ("active", "scheduled")
 
 
 class Listing(models.Model):
@@ -94,8 +101,14 @@ class Listing(models.Model):
     )
     featured = models.BooleanField(default=False)
 
+    # For a ``scheduled`` listing ``published_at`` equals ``publish_at``, so it sorts as new the
+    # moment it goes live and browse's index range ``published_at <= now()`` leaves it out before.
     published_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The scope's schedule (a listing is one scope): visible from ``publish_at``, gone from
+    # ``unpublish_at``, compared with the database clock in every read (docs/marketplace.md).
+    publish_at = models.DateTimeField(null=True, blank=True)
+    unpublish_at = models.DateTimeField(null=True, blank=True)
 
     # Full-text search: name > description > usage information > content (only when visible).
     # A generated column, so every writer (API, admin, bulk upserts) keeps it right.
@@ -135,6 +148,12 @@ class Listing(models.Model):
                 condition=Q(allow_editable_references=False) | Q(share_type="reference"),
                 name="listing_editable_only_reference",
             ),
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True)
+                | Q(unpublish_at__isnull=True)
+                | Q(unpublish_at__gt=F("publish_at")),
+                name="listing_unpublish_after_publish",
+            ),
         ]
         indexes = [
             models.Index(
@@ -147,14 +166,25 @@ class Listing(models.Model):
             # page and keyset cursors read it in order instead of sorting every visible row.
             models.Index(
                 fields=["-featured", "-published_at", "-id"],
-                condition=Q(status="active"),
-                name="listing_active_newest_idx",
+                condition=Q(status__in=INDEXED_STATUSES),
+                name="listing_live_newest_idx",
             ),
             # Browse by template category, in the default order.
             models.Index(
                 fields=["snapshot_category", "-featured", "-published_at", "-id"],
-                condition=Q(status="active", item_type="template"),
-                name="listing_active_category_idx",
+                condition=Q(status__in=INDEXED_STATUSES, item_type="template"),
+                name="listing_live_category_idx",
+            ),
+            # The schedule sweep's due transitions: only scheduled listings and those with an end.
+            models.Index(
+                fields=["publish_at"],
+                condition=Q(status="scheduled"),
+                name="listing_publish_at_idx",
+            ),
+            models.Index(
+                fields=["unpublish_at"],
+                condition=Q(unpublish_at__isnull=False, status__in=INDEXED_STATUSES),
+                name="listing_unpublish_at_idx",
             ),
             GinIndex(fields=["search_vector"], name="listing_search_gin"),
         ]

@@ -33,6 +33,7 @@ from marketplace.models import (
     ReviewState,
     Scope,
 )
+from marketplace.visibility import live_expression, live_q, with_live
 from publishing.models import PublishableItem, TemplateCategory
 from publishing.tenancy import Actor
 
@@ -97,12 +98,15 @@ def listing_list_published_by(
     if item_type:
         queryset = queryset.filter(item_type=item_type)
     # The waiting change (review of only the change) in the same query.
-    return with_category(queryset.select_related("pending_version")).order_by("-updated_at", "-pk")
+    return with_live(with_category(queryset.select_related("pending_version"))).order_by(
+        "-updated_at", "-pk"
+    )
 
 
 def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
     validate_object_id(listing_id)
-    listing = Listing.objects.filter(pk=listing_id, organization=actor.organization).first()
+    queryset = Listing.objects.filter(pk=listing_id, organization=actor.organization)
+    listing = with_live(queryset).first()
     if listing is None:
         raise ListingNotFoundError()
     return listing
@@ -110,20 +114,21 @@ def listing_get_own(*, actor: Actor, listing_id: str) -> Listing:
 
 # --- consumer side ------------------------------------------------------------------------------
 def listing_visible_queryset(*, actor: Actor) -> QuerySet[Listing]:
-    """Listings the actor may see: active, and either on the marketplace or in its organization.
+    """Listings the actor may see: live at the database's now (``marketplace.visibility``), and
+    either on the marketplace or in its organization.
 
     Everything else must answer 404 exactly like a listing that does not exist.
     """
     return Listing.objects.filter(
         Q(scope=Scope.MARKETPLACE) | Q(scope=Scope.ORGANIZATION, organization=actor.organization),
-        status=ListingStatus.ACTIVE,
+        live_q(),
     )
 
 
 def with_consumer_fields(queryset: QuerySet[Listing], *, actor: Actor) -> QuerySet[Listing]:
     """Join the publisher and annotate ``is_acquired`` for the actor's organization (no N+1)."""
     acquired = Acquisition.objects.filter(listing=OuterRef("pk"), organization=actor.organization)
-    return with_category(queryset.select_related("publisher", "organization")).annotate(
+    return with_live(with_category(queryset.select_related("publisher", "organization"))).annotate(
         is_acquired=Exists(acquired)
     )
 
@@ -182,7 +187,9 @@ def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
         # Ranking a word found in 100,000 listings would read 100,000 rows. Rank the
         # RELEVANCE_CANDIDATES newest matches instead (read in index order): exactly the same
         # result whenever there are no more matches than that, and a bounded cost when there are.
-        candidates = matches.order_by(*SORT_KEYS["newest"]).values("pk")[:RELEVANCE_CANDIDATES]
+        candidates = (_from_the_clock(matches).order_by(*SORT_KEYS["newest"]).values("pk"))[
+            :RELEVANCE_CANDIDATES
+        ]
         rank = SearchRank(F("search_vector"), _search_query(params.q))
         return (
             with_consumer_fields(Listing.objects.filter(pk__in=candidates), actor=actor)
@@ -193,7 +200,22 @@ def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
     keys = SORT_KEYS.get(params.sort, SORT_KEYS["newest"])
     if params.cursor is not None:
         queryset = queryset.filter(keyset_after(keys, params.cursor))
+    elif keys == SORT_KEYS["newest"]:
+        queryset = _from_the_clock(queryset)
     return queryset.order_by(*keys)
+
+
+def _from_the_clock(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+    """``featured IN (true, false)`` on the browse indexes' leading column: with it, live_q's
+    ``published_at <= now()`` is an index range per featured value and the scan stays ordered,
+    so the scheduled listings (which sort first, their published_at being ahead) are never read.
+
+    Not with a cursor: PostgreSQL 15 plans the two together poorly (docs/benchmarks.md), and
+    the cursor's row comparison already starts the range past the scheduled rows once it is among
+    the unfeatured listings (a visible row's published_at is not ahead). Only the few pages that
+    end among the featured ones walk over the scheduled index entries (in the index, no heap).
+    """
+    return queryset.filter(featured__in=[True, False])
 
 
 class _Row(Func):
@@ -247,8 +269,7 @@ def listing_get_visible(*, actor: Actor, listing_id: str) -> Listing:
     status. Anything else is 404."""
     validate_object_id(listing_id)
     queryset = Listing.objects.filter(
-        Q(status=ListingStatus.ACTIVE, scope=Scope.MARKETPLACE)
-        | Q(organization=actor.organization),
+        (live_q() & Q(scope=Scope.MARKETPLACE)) | Q(organization=actor.organization),
         pk=listing_id,
     )
     listing = with_consumer_fields(queryset, actor=actor).first()
@@ -279,6 +300,7 @@ def listing_get_visible_replicated(*, actor: Actor, listing_id: str) -> Listing:
 def acquisition_list(*, actor: Actor) -> QuerySet[Acquisition]:
     return (
         Acquisition.objects.filter(organization=actor.organization)
+        .annotate(listing_live=live_expression("listing__"))
         .select_related(
             "listing", "listing__organization", "pinned", "copied_prompt", "copied_template"
         )
@@ -291,6 +313,7 @@ def acquisition_get(*, actor: Actor, acquisition_id: str) -> Acquisition:
     acquisition = acquisition_list(actor=actor).filter(pk=acquisition_id).first()
     if acquisition is None:
         raise NotFoundError("Acquisition not found.")
+    acquisition.listing.is_live = acquisition.listing_live  # for require_available
     return acquisition
 
 

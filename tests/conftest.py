@@ -163,4 +163,3 @@ def error_of(response: Any) -> dict:
     body = response.json()
     assert "error" in body, body
     return body["error"]
-

@@ -28,6 +28,7 @@ from marketplace.admin.base import (
     ReasonForm,
     make_action,
 )
+from marketplace.admin.schedule import schedule_note
 from marketplace.models import (
     Acquisition,
     ItemType,
@@ -170,6 +171,7 @@ class ListingAdmin(ModerationActionsAdmin):
                     ("is_content_visible", "allow_editable_references", "featured"),
                     ("organization", "publisher"),
                     ("published_at", "updated_at"),
+                    ("publish_at", "unpublish_at"),
                     ("usage_count", "acquisitions"),
                     "usage_by_kind",
                 ]
@@ -280,7 +282,13 @@ class ListingAdmin(ModerationActionsAdmin):
     @admin.display(description="Status", ordering="status")
     def queue_status(self, listing: Listing) -> str:
         featured = format_html(' <span class="mod-featured">{}</span>', "★ Featured")
-        return format_html("{}{}", self.status_badge(listing), featured if listing.featured else "")
+        note = schedule_note(listing)  # scheduled times; pending and going live within 24 h
+        return format_html(
+            "{}{}{}",
+            self.status_badge(listing),
+            featured if listing.featured else "",
+            format_html("<br>{}", note) if note else "",
+        )
 
     @admin.display(description="Publisher", ordering="publisher__email")
     def publisher_email(self, listing: Listing) -> str:

@@ -9,10 +9,17 @@ from rest_framework import serializers
 
 from config.serializers import (
     ObjectIdInputField,
+    OffsetDateTimeField,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
     StrictSerializer,
+)
+from marketplace.api.schedule_serializers import (
+    PUBLISH_AT_HELP,
+    UNPUBLISH_AT_HELP,
+    CurrentStatusField,
+    schedule_from,
 )
 from marketplace.api.version_serializers import ListingVersionOutputSerializer
 from marketplace.models import (
@@ -24,7 +31,7 @@ from marketplace.models import (
     Scope,
     ShareType,
 )
-from marketplace.services import ListingMetadata, ScopeSettings
+from marketplace.services import ListingMetadata, ScheduleRequest, ScopeSettings
 
 
 class ScopeInputSerializer(StrictSerializer):
@@ -42,6 +49,8 @@ class ScopeInputSerializer(StrictSerializer):
         help_text="When omitted: an existing listing keeps its value; a new listing false. "
         "True needs shareType 'reference' and visible content.",
     )
+    publishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=PUBLISH_AT_HELP)
+    unpublishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=UNPUBLISH_AT_HELP)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Request shape only; which settings may go together is the publish core's rule
@@ -91,6 +100,7 @@ class PublishInputSerializer(StrictSerializer):
                 share_type=scope["shareType"],
                 is_content_visible=scope.get("isContentVisible"),
                 allow_editable_references=scope.get("allowEditableReferences"),
+                schedule=schedule_from(scope),
             )
             for name, scope in self.validated_data["scopes"].items()
             if scope["enabled"]
@@ -125,6 +135,11 @@ class ListingUpdateInputSerializer(StrictSerializer):
     isContentVisible = StrictBooleanField(required=False)
     allowEditableReferences = StrictBooleanField(required=False)
     metadata = ListingMetadataInputSerializer(required=False)
+    publishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=PUBLISH_AT_HELP)
+    unpublishAt = OffsetDateTimeField(required=False, allow_null=True, help_text=UNPUBLISH_AT_HELP)
+
+    def schedule(self) -> ScheduleRequest:
+        return schedule_from(self.validated_data)
 
     FIELD_MAP = {
         "shareType": "share_type",
@@ -159,9 +174,11 @@ class PublishedEntrySerializer(serializers.Serializer):
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
     isContentVisible = serializers.BooleanField(source="is_content_visible")
     allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
-    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    status = CurrentStatusField()
     itemVersion = serializers.IntegerField(source="item_version")
     publishedAt = serializers.DateTimeField(source="published_at")
+    publishAt = serializers.DateTimeField(source="publish_at", allow_null=True)
+    unpublishAt = serializers.DateTimeField(source="unpublish_at", allow_null=True)
 
 
 class PublishOutputSerializer(serializers.Serializer):
@@ -206,7 +223,7 @@ class OwnListingOutputSerializer(serializers.Serializer):
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
     isContentVisible = serializers.BooleanField(source="is_content_visible")
     allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
-    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    status = CurrentStatusField()
     name = serializers.CharField()
     description = serializers.CharField()
     usageInformation = serializers.CharField(source="usage_information")
@@ -219,7 +236,15 @@ class OwnListingOutputSerializer(serializers.Serializer):
     moderation = serializers.SerializerMethodField()
     pendingVersion = serializers.SerializerMethodField(help_text=PENDING_VERSION_HELP)
     publisherId = serializers.IntegerField(source="publisher_id")
-    publishedAt = serializers.DateTimeField(source="published_at")
+    publishedAt = serializers.DateTimeField(
+        source="published_at", help_text="When it went (or, while scheduled, goes) live."
+    )
+    publishAt = serializers.DateTimeField(
+        source="publish_at", allow_null=True, help_text="Scheduled go-live; null when none."
+    )
+    unpublishAt = serializers.DateTimeField(
+        source="unpublish_at", allow_null=True, help_text="Scheduled end; null when none."
+    )
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     @extend_schema_field(CategorySerializer(allow_null=True))
@@ -262,7 +287,7 @@ class ListingSummarySerializer(serializers.Serializer):
     shareType = serializers.ChoiceField(source="share_type", choices=ShareType.choices)
     isContentVisible = serializers.BooleanField(source="is_content_visible")
     allowEditableReferences = serializers.BooleanField(source="allow_editable_references")
-    status = serializers.ChoiceField(choices=ListingStatus.choices)
+    status = CurrentStatusField()
     featured = serializers.BooleanField()
     usageCount = serializers.IntegerField(source="usage_count")
     isAcquired = serializers.BooleanField(source="is_acquired")
@@ -390,7 +415,9 @@ class AcquisitionDetailSerializer(AcquisitionSerializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_available(self, acquisition) -> bool:
-        return acquisition.type == ShareType.COPY or acquisition.listing.status == "active"
+        from marketplace.visibility import acquisition_listing_live
+
+        return acquisition.type == ShareType.COPY or acquisition_listing_live(acquisition)
 
     @extend_schema_field(ResolvedItemSerializer(allow_null=True))
     def get_item(self, acquisition) -> dict | None:
@@ -409,8 +436,10 @@ class AcquisitionDetailSerializer(AcquisitionSerializer):
                 "version": copy.latest_version or None,
                 "contentHidden": copy.content_hidden,
             }
+        from marketplace.visibility import acquisition_listing_live
+
         listing = acquisition.listing
-        if listing.status != "active":
+        if not acquisition_listing_live(acquisition):
             return None
         visible = content_visible_to(listing, self.context["actor"])
         source = acquisition.source  # the pinned version, or the listing's latest snapshot

@@ -171,7 +171,9 @@ class ListingDetailView(APIView):
         description=(
             "Omitted fields keep their values. The resulting settings must go together, as on "
             "publish: `allowEditableReferences: true` needs `shareType: reference` and "
-            "`isContentVisible: true` (400 `VALIDATION_FAILED` naming both fields)."
+            "`isContentVisible: true` (400 `VALIDATION_FAILED` naming both fields). "
+            "`publishAt` / `unpublishAt` schedule this listing (its scope): omitted keeps the "
+            "time, null clears it; `publishAt` only while the listing is not live."
         ),
         request=s.ListingUpdateInputSerializer,
         responses={200: enveloped(s.OwnListingOutputSerializer), **errors(400, 401, 403, 404)},
@@ -185,6 +187,7 @@ class ListingDetailView(APIView):
             listing_id=listing_id,
             changes=serializer.changes(),
             metadata=s.metadata_from(serializer.validated_data.get("metadata")),
+            schedule=serializer.schedule(),
         )
         return ok(s.OwnListingOutputSerializer(listing).data)
 

@@ -4,7 +4,8 @@
 - ``publish``: the publish core (``publish_locked_items``) that the API and the batch share;
 - ``listings``: the publisher's changes to existing listings (settings, unpublish);
 - ``acquisitions``: acquire, edit through a reference, remove, report;
-- ``moderation`` (+ ``moderation_bulk``, ``moderation_notices``): staff decisions.
+- ``moderation`` (+ ``moderation_bulk``, ``moderation_notices``): staff decisions;
+- ``scheduling``: per-scope publishAt / unpublishAt and the job that stores their transitions.
 
 The public names are re-exported here, so ``marketplace.services`` names every operation.
 """
@@ -56,13 +57,21 @@ from marketplace.services.publish import (
     status_after_publish,
 )
 from marketplace.services.references import acquisition_set_follow, notify_reference_holders
+from marketplace.services.scheduling import (
+    UNSET,
+    ScheduleRequest,
+    listing_schedule_run,
+    listing_schedule_sweep,
+)
 
 __all__ = [
     "HELD_STATUSES",
     "NEW_LISTING_DEFAULTS",
     "SCOPE_ORDER",
+    "UNSET",
     "ListingMetadata",
     "PublishOutcome",
+    "ScheduleRequest",
     "ScopeSettings",
     "acquisition_edit_source",
     "acquisition_remove",
@@ -78,6 +87,8 @@ __all__ = [
     "listing_reinstate",
     "listing_reject",
     "listing_report",
+    "listing_schedule_run",
+    "listing_schedule_sweep",
     "listing_settings_errors",
     "listing_suspend",
     "listing_unfeature",

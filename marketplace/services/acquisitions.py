@@ -22,7 +22,6 @@ from marketplace.models import (
     Follow,
     ItemType,
     Listing,
-    ListingStatus,
     Report,
     ReportStatus,
     ShareType,
@@ -36,6 +35,7 @@ from marketplace.services.versions import (
     next_listing_version,
     versioned_state,
 )
+from marketplace.visibility import listing_is_live, with_live
 from publishing.errors import ContentHiddenError
 from publishing.models import ITEM_MODELS, ItemSource, ItemVersion, PublishableItem, Role
 from publishing.services import audit_record, item_delete, item_snapshot_version, item_update_locked
@@ -53,6 +53,7 @@ def _visible_listing_for_update(*, actor: Actor, listing_id: str) -> Listing:
     )
     if listing is None:
         raise ListingNotFoundError()
+    listing.is_live = True  # it passed live_q at the database's clock
     return listing
 
 
@@ -171,8 +172,9 @@ def _make_editable(actor: Actor, listing: Listing, acquisition: Acquisition) -> 
 
 
 def require_available(listing: Listing) -> None:
-    """References resolve only while their listing is active."""
-    if listing.status != ListingStatus.ACTIVE:
+    """References resolve only while their listing is live (at the database's clock when the
+    listing was read with ``with_live`` or through ``acquisition_get``)."""
+    if not listing_is_live(listing):
         raise ListingUnavailableError(
             "The listing behind this reference is no longer available.",
             details={"listingId": listing.pk},
@@ -244,7 +246,7 @@ def acquisition_edit_source(
     item = (
         ITEM_MODELS[source.item_type].objects.select_for_update(no_key=True).get(pk=source.item_id)
     )
-    listing = Listing.objects.select_for_update(no_key=True).get(pk=source.pk)
+    listing = with_live(Listing.objects.select_for_update(no_key=True)).get(pk=source.pk)
     require_available(listing)
     if not listing.allow_editable_references:
         raise ForbiddenError("The publisher no longer allows editing through references.")

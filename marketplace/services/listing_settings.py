@@ -9,6 +9,7 @@ from typing import Any
 
 from config.errors import ValidationFailedError
 from marketplace.models import Listing, ShareType
+from marketplace.services.scheduling import NO_CHANGE, ScheduleRequest
 
 SETTING_FIELDS = ("share_type", "is_content_visible", "allow_editable_references")
 SETTING_NAMES = {
@@ -31,6 +32,8 @@ class ScopeSettings:
     share_type: str | None = None
     is_content_visible: bool | None = None
     allow_editable_references: bool | None = None
+    # The scope's publishAt / unpublishAt (not a sharing setting: resolved by scheduling).
+    schedule: ScheduleRequest = NO_CHANGE
 
 
 # The settings of a listing being created, for every setting its request does not state.

@@ -19,6 +19,14 @@ from marketplace.services.listing_settings import (
     settings_refusal,
 )
 from marketplace.services.publish import HELD_STATUSES, SCOPE_ORDER, ListingMetadata, item_field
+from marketplace.services.scheduling import (
+    NO_CHANGE,
+    ScheduleRequest,
+    apply_schedule,
+    defer_schedule_jobs,
+    resolve_schedule,
+    schedule_errors,
+)
 from publishing.models import Role
 from publishing.services import audit_entry, audit_record, audit_record_many, item_lock
 from publishing.tenancy import Actor
@@ -46,14 +54,26 @@ def require_can_manage_listing(actor: Actor, listing: Listing) -> None:
 
 @transaction.atomic
 def listing_update(
-    *, actor: Actor, listing_id: str, changes: dict[str, Any], metadata: ListingMetadata | None
+    *,
+    actor: Actor,
+    listing_id: str,
+    changes: dict[str, Any],
+    metadata: ListingMetadata | None,
+    schedule: ScheduleRequest = NO_CHANGE,
 ) -> Listing:
-    """Change sharing settings and display metadata; applies to future acquisitions.
+    """Change sharing settings, display metadata and the schedule; settings apply to future
+    acquisitions.
 
-    The settings the listing ends up with must pass ``listing_settings_errors``, as on publish.
+    The settings the listing ends up with must pass ``listing_settings_errors``, as on publish;
+    the times ``scheduling.schedule_errors``. Times not stated are kept (``None`` clears one).
     """
     listing = _listing_for_update(actor=actor, listing_id=listing_id)
     require_can_manage_listing(actor, listing)
+    now = timezone.now()
+    times_errors: dict[str, list[str]] = {}
+    if schedule.stated:
+        times = resolve_schedule(listing, schedule, now)
+        times_errors = schedule_errors(listing=listing, requested=schedule, resolved=times, now=now)
     for field, value in changes.items():
         setattr(listing, field, value)
     if metadata is not None:
@@ -62,16 +82,26 @@ def listing_update(
             if value is not None:
                 setattr(listing, field, value)
     errors = listing_settings_errors(**{name: getattr(listing, name) for name in SETTING_FIELDS})
+    errors.update(times_errors)
     if errors:
         raise settings_refusal(errors)
-    listing.updated_at = timezone.now()
+    times_changed = False
+    if schedule.stated:
+        listing.status, times_changed = apply_schedule(listing, listing.status, times, now)
+    listing.updated_at = now
     listing.save()
+    if times_changed:
+        defer_schedule_jobs([listing], now)
     audit_record(
         actor=actor,
         action="marketplace.listing.update",
         target_type="listing",
         target_id=listing.pk,
-        details={"fields": sorted(changes) + (["metadata"] if metadata is not None else [])},
+        details={
+            "fields": sorted(changes)
+            + (["metadata"] if metadata is not None else [])
+            + (["schedule"] if schedule.stated else [])
+        },
         event_data=listing_event_data(listing),
     )
     return listing

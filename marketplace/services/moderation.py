@@ -8,15 +8,16 @@ Allowed transitions (marketplace listings only):
 action    from                  to          also
 ========= ===================== =========== ===================================================
 approve   pending_review        active      clears the moderation hold; published_at = now
+                                (scheduled  while its publishAt is ahead; live at that time)
 approve   active, change        active      the pending version goes live (pending_changes)
 reject    pending_review        rejected    reason required; sets the hold; unfeatures;
                                             resolves open reports; emails the publisher
 reject    active, change        active      reason required; the live version stays; the
                                             pending one is rejected; emails the publisher
-suspend   active                suspended   reason required; sets the hold; unfeatures;
+suspend   active, scheduled     suspended   reason required; sets the hold; unfeatures;
                                             resolves open reports; emails the publisher;
                                             a waiting change is rejected with it
-reinstate suspended             active      clears the moderation hold
+reinstate suspended             active      clears the moderation hold (scheduled, as approve)
 feature   active, not featured  (same)
 unfeature featured, any status  (same)
 ========= ===================== =========== ===================================================
@@ -71,6 +72,7 @@ from marketplace.models import (
 )
 from marketplace.services import pending_changes
 from marketplace.services.moderation_notices import notify_publisher_after_commit
+from marketplace.services.scheduling import go_live_status
 from publishing.models import User
 from publishing.services import AUDIT_ACTIONS, AuditEntry, audit_entry, audit_record_many
 
@@ -93,7 +95,10 @@ REASON_REQUIRED = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
 STATUS_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     ModerationAction.APPROVE: ((ListingStatus.PENDING_REVIEW,), ListingStatus.ACTIVE),
     ModerationAction.REJECT: ((ListingStatus.PENDING_REVIEW,), ListingStatus.REJECTED),
-    ModerationAction.SUSPEND: ((ListingStatus.ACTIVE,), ListingStatus.SUSPENDED),
+    ModerationAction.SUSPEND: (
+        (ListingStatus.ACTIVE, ListingStatus.SCHEDULED),
+        ListingStatus.SUSPENDED,
+    ),
     ModerationAction.REINSTATE: ((ListingStatus.SUSPENDED,), ListingStatus.ACTIVE),
 }
 TAKEDOWN_ACTIONS = frozenset({ModerationAction.REJECT, ModerationAction.SUSPEND})
@@ -298,6 +303,10 @@ def _moderate_listing(
             fields.append("published_at")
         if action == ModerationAction.SUSPEND:
             fields += pending_changes.drop_pending_change(listing)
+        # Approved or reinstated before its publishAt: scheduled, live at the time.
+        if listing.status == ListingStatus.ACTIVE:
+            listing.status = go_live_status(listing, listing.status, now)
+            fields.append("published_at")
     if action == ModerationAction.FEATURE:
         listing.featured = True
         fields.append("featured")

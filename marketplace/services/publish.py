@@ -32,6 +32,12 @@ from marketplace.services.listing_settings import (
     settings_refusal,
 )
 from marketplace.services.references import notify_reference_holders
+from marketplace.services.scheduling import (
+    apply_schedule,
+    defer_schedule_jobs,
+    resolve_schedule,
+    schedule_errors,
+)
 from marketplace.services.versions import (
     listing_versions_record,
     next_listing_version,
@@ -45,6 +51,7 @@ from publishing.tenancy import Actor
 
 SCOPE_ORDER = (Scope.ORGANIZATION, Scope.MARKETPLACE)
 HELD_STATUSES = (ListingStatus.REJECTED, ListingStatus.SUSPENDED)
+APPROVED = (ListingStatus.ACTIVE, ListingStatus.SCHEDULED)
 PUBLISH_FIELDS = [
     "item_version",
     "snapshot_name",
@@ -67,6 +74,8 @@ PUBLISH_FIELDS = [
     "version",
     "last_version",
     "pending_version",
+    "publish_at",
+    "unpublish_at",
 ]
 
 
@@ -109,8 +118,8 @@ def status_after_publish(listing: Listing | None, scope: str, content_changed: b
         return ListingStatus.PENDING_REVIEW
     if not settings.MARKETPLACE_REQUIRE_REVIEW:
         return ListingStatus.ACTIVE
-    if listing is not None and listing.status == ListingStatus.ACTIVE and not content_changed:
-        return ListingStatus.ACTIVE
+    if listing is not None and listing.status in APPROVED and not content_changed:
+        return ListingStatus.ACTIVE  # (``scheduling.apply_schedule`` keeps a future go-live)
     return ListingStatus.PENDING_REVIEW
 
 
@@ -199,13 +208,26 @@ def publish_locked_items(
     pending_changes.load_pending_versions(existing.values())
     enabled = [s for s in SCOPE_ORDER if s in scopes]
     resolved: dict[tuple[str, str], dict[str, Any]] = {}
+    times: dict[tuple[str, str], tuple] = {}
     accepted = []
+    now = timezone.now()
     for item in items:
         scope_errors: dict[str, list[str]] = {}
         for scope in enabled:
             listing = existing.get((item.pk, scope))
             values = resolve_scope_settings(listing, scopes[scope])
             resolved[(item.pk, scope)] = values
+            requested = scopes[scope].schedule
+            times[(item.pk, scope)] = resolve_schedule(listing, requested, now)
+            scope_errors.update(
+                schedule_errors(
+                    listing=listing,
+                    requested=requested,
+                    resolved=times[(item.pk, scope)],
+                    now=now,
+                    prefix=f"scopes.{scope}.",
+                )
+            )
             for name, messages in listing_settings_errors(**values).items():
                 if listing is not None and getattr(scopes[scope], FIELD_BY_NAME[name]) is None:
                     messages = [
@@ -235,8 +257,8 @@ def publish_locked_items(
         )
     outcome = PublishOutcome(changed_items={version.item.pk for version in versions})
 
-    now = timezone.now()
     to_write: list[Listing] = []
+    rescheduled: list[Listing] = []  # times changed: their jobs are deferred with the write
     new_versions: list[ListingVersion] = []
     audits: list[tuple[Listing, dict[str, Any]]] = []
     held_changes: list[pending_changes.HeldChange] = []
@@ -268,7 +290,11 @@ def publish_locked_items(
             previous = None if is_new else listing.status
             content_changed = versioned_state(listing) != before
             status = status_after_publish(None if is_new else listing, scope, content_changed)
-            changed |= is_new or status != previous or bool(setting_changes)
+            if status == ListingStatus.ACTIVE and previous != ListingStatus.ACTIVE:
+                listing.published_at = now
+            # scheduled instead of active while publishAt is ahead (published_at = publishAt)
+            status, times_changed = apply_schedule(listing, status, times[(item.pk, scope)], now)
+            changed |= is_new or status != previous or bool(setting_changes) or times_changed
             if not changed and not touch_unchanged:
                 continue
             if changed:
@@ -282,11 +308,11 @@ def publish_locked_items(
                 setattr(listing, name, value)
             listing.publisher = actor.user
             listing.updated_at = now
-            if status == ListingStatus.ACTIVE and previous != ListingStatus.ACTIVE:
-                listing.published_at = now
             if versioned_state(listing) != before:
                 new_versions.append(next_listing_version(listing, now=now))
             to_write.append(listing)
+            if times_changed:
+                rescheduled.append(listing)
             audits.append(
                 (
                     listing,
@@ -313,6 +339,7 @@ def publish_locked_items(
         )
         listing_versions_record(new_versions)
         notify_reference_holders(new_versions)
+        defer_schedule_jobs(rescheduled, now)
         # After the upsert: the event data is the listing as written (its id and timestamps).
         categories = category_infos(listing.snapshot_category for listing, _ in audits)
         entries: list[AuditEntry] = [

@@ -56,6 +56,8 @@ AUDIT_ACTIONS: dict[str, str | None] = {
     "marketplace.listing.publish": "listing.published",
     "marketplace.listing.update": "listing.updated",
     "marketplace.listing.unpublish": "listing.unpublished",
+    "marketplace.listing.schedule_publish": "listing.published",  # its publishAt came
+    "marketplace.listing.schedule_unpublish": "listing.unpublished",  # its unpublishAt came
     "marketplace.listing.approve": "listing.approved",
     "marketplace.listing.reject": "listing.rejected",
     "marketplace.listing.suspend": "listing.suspended",

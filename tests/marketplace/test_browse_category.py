@@ -121,4 +121,4 @@ def test_category_adds_no_query_and_uses_its_index(listed, stranger, django_asse
             "ORDER BY featured DESC, published_at DESC, id DESC LIMIT 20"
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "listing_active_category_idx" in plan
+    assert "listing_live_category_idx" in plan
