@@ -35,9 +35,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from bulkjobs.models import BulkJob
+from bulkjobs.services import bulk_job_start
 from contenttypes_app import services as ct_services
 from contenttypes_app.models import ContentMigration
 from contenttypes_app.services.scheduling import schedule_set
+from marketplace.bulk import publish_items_options
+from marketplace.services import ScopeSettings
 from publishing.tenancy import actor_for
 from tests.security.routes import api_operations
 from tests.security.world import PASSWORD, World, db_snapshot, snapshot_diff
@@ -137,6 +141,20 @@ def _modify_view(w: World) -> None:
         component_id=w.home.views[0].pk,
         changes={"description": "edited, not yet packaged"},
     )
+
+
+def _bulk_job_id(w: World) -> str:
+    """A queued bulk job of the home organization (created once), for the bulk-job status row."""
+    found = BulkJob.objects.filter(organization=w.home.organization).first()
+    if found is None:
+        found = bulk_job_start(
+            actor=actor_for(w.home.owner, w.home.organization),
+            kind="publish_items",
+            options=publish_items_options({"organization": ScopeSettings()}),
+            batches=[("prompt", [w.home.prompt_id])],
+            batch_size=1000,
+        )
+    return found.pk
 
 
 def _migration_id(w: World) -> Any:
@@ -374,6 +392,8 @@ MATRIX: list[Row] = [
     Row("GET", WEBHOOK + "/deliveries", EDIT_OWN),
     Row("POST", WEBHOOK + "/deliveries/{delivery_id}/redeliver", ACCEPTED_OWN),
     Row("GET", "/api/events", LIST_OWN),
+    # --- bulk jobs (started by the --async commands; admins and owners follow them) ---------
+    Row("GET", "/api/bulk-jobs/{job_id}", EDIT_OWN, params={"job_id": _bulk_job_id}),
 ]
 # fmt: on
 ROWS = {row.key: row for row in MATRIX}
