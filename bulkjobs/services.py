@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Coalesce, Now
+from django.db.models import DateTimeField, F, Func
+from django.db.models.functions import Coalesce
 
 from bulkjobs.kinds import KINDS, run_kind
 from bulkjobs.models import BulkBatch, BulkJob
@@ -29,6 +29,15 @@ logger = logging.getLogger(__name__)
 RUN_TASK = "bulkjobs.run_batch"
 QUEUE = "bulk"
 Status = BulkBatch.Status
+
+
+class ClockTimestamp(Func):
+    """The database's clock now (``NOW()`` is the transaction's start: a batch's ``finished_at``
+    is written at the end of its transaction)."""
+
+    function = "clock_timestamp"
+    template = "clock_timestamp()"
+    output_field = DateTimeField()
 
 
 @transaction.atomic
@@ -73,7 +82,7 @@ def _claim(batch_id: int) -> bool:
         BulkBatch.objects.filter(pk=batch_id, status__in=[Status.PENDING, Status.RUNNING]).update(
             status=Status.RUNNING,
             attempts=F("attempts") + 1,
-            started_at=Coalesce(F("started_at"), Now()),
+            started_at=Coalesce(F("started_at"), ClockTimestamp()),
         )
     )
 
@@ -93,7 +102,7 @@ def _finish(batch: BulkBatch, status: str, result: BatchResult, error: str = "")
         failed=len(result.failures),
         failures=_failure_rows(batch.item_type, result.failures),
         error=error,
-        finished_at=Now(),
+        finished_at=ClockTimestamp(),
     )
 
 
