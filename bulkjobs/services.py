@@ -110,6 +110,12 @@ def _all_failed(batch: BulkBatch, code: str, message: str) -> BatchResult:
     return BatchResult(failures=[ItemFailure(str(i), code, message) for i in batch.item_ids])
 
 
+def _give_up(batch: BulkBatch, message: str) -> str:
+    """The batch is ``failed``, every item failed ``INTERNAL_ERROR``: the job can end."""
+    _finish(batch, Status.FAILED, _all_failed(batch, "INTERNAL_ERROR", message), message)
+    return Status.FAILED
+
+
 def bulk_batch_run(*, batch_id: int) -> str:
     """Run one batch: lock its row, skip it if final, re-check the acting member, run the batch
     service and record its counts, all in one transaction (a SIGKILL leaves nothing or all).
@@ -132,6 +138,11 @@ def bulk_batch_run(*, batch_id: int) -> str:
             if batch.status not in (Status.PENDING, Status.RUNNING):
                 return "skipped"
             job = batch.job
+            if batch.attempts > settings.BULK_BATCH_MAX_ATTEMPTS:
+                # Taken that many times and never finished: each worker died in it (killed, out
+                # of memory). Give up so the job ends; a re-run of the command retries its items.
+                message = f"Gave up after {batch.attempts - 1} attempts that never finished."
+                return _give_up(batch, message)
             try:
                 if job.created_by is None:
                     raise ForbiddenError("The member who started the job no longer exists.")
@@ -160,6 +171,4 @@ def bulk_batch_run(*, batch_id: int) -> str:
         logger.exception("Bulk batch %s failed for good after %s attempts", batch_id, attempts)
         with transaction.atomic():
             batch = BulkBatch.objects.select_for_update().get(pk=batch_id)
-            message = f"{type(exc).__name__}: {exc}"[:1000]
-            _finish(batch, Status.FAILED, _all_failed(batch, "INTERNAL_ERROR", message), message)
-        return Status.FAILED
+            return _give_up(batch, f"{type(exc).__name__}: {exc}"[:1000])

@@ -12,13 +12,12 @@ from rest_framework.views import APIView
 
 from bulkjobs.api.serializers import BulkJobOutputSerializer, bulk_job_status_data
 from bulkjobs.selectors import bulk_job_status
-from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import enveloped, errors
 from publishing.tenancy import actor_from_request
 
 
-class BulkJobDetailView(StrictQueryParamsMixin, APIView):
+class BulkJobDetailView(APIView):
     @extend_schema(
         tags=["bulk jobs"],
         summary="A bulk job's progress (admin or owner)",

@@ -223,3 +223,39 @@ def test_bulk_status_json_is_the_api_document(org, admin, catalogue, client_for)
     _, data = status_json(job_id)
     body = client_for(admin).get(f"/api/bulk-jobs/{job_id}").json()
     assert json.loads(json.dumps(body["data"])) == data
+
+
+def test_a_batch_whose_workers_always_died_is_failed_after_the_last_attempt(
+    org, catalogue, settings
+):
+    settings.BULK_BATCH_MAX_ATTEMPTS = 3
+    job_id = start_job("publish_items", "--organization", org.slug, "--all")
+    batch = BulkBatch.objects.filter(job_id=job_id).first()
+    # Three workers took it and died in it (each claim is committed, the work never was).
+    BulkBatch.objects.filter(pk=batch.pk).update(status="running", attempts=3)
+    assert bulk_batch_run(batch_id=batch.pk) == "failed"
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.failed) == ("failed", 4, 5)
+    assert "Gave up after 3 attempts" in batch.error
+    assert not Listing.objects.filter(prompt__isnull=False).exists()
+    _, data = status_json(job_id)
+    assert data["batches"]["failed"] == 1
+    assert {f["code"] for f in data["failures"]} == {"INTERNAL_ERROR"}
+
+
+def test_an_unexpected_error_is_left_to_the_engine_to_retry_then_fails_the_batch(
+    org, catalogue, settings
+):
+    settings.BULK_BATCH_MAX_ATTEMPTS = 2
+    job_id = start_job("publish_items", "--organization", org.slug, "--all")
+    BulkJob.objects.filter(pk=job_id).update(options={})  # a job the batch service cannot read
+    batch = BulkBatch.objects.filter(job_id=job_id).first()
+    with pytest.raises(KeyError):
+        bulk_batch_run(batch_id=batch.pk)  # raised: procrastinate's retry strategy runs it again
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts) == ("running", 1)
+    assert bulk_batch_run(batch_id=batch.pk) == "failed"  # the last attempt records the error
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.failed) == ("failed", 2, 5)
+    assert batch.error.startswith("KeyError")
+    assert not Listing.objects.exists()
