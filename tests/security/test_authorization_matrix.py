@@ -35,13 +35,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from bulkjobs.models import BulkJob
-from bulkjobs.services import bulk_job_start
 from contenttypes_app import services as ct_services
 from contenttypes_app.models import ContentMigration
 from contenttypes_app.services.scheduling import schedule_set
-from marketplace.bulk import publish_items_options
-from marketplace.services import ScopeSettings
 from publishing.tenancy import actor_for
 from tests.security.routes import api_operations
 from tests.security.world import PASSWORD, World, db_snapshot, snapshot_diff
@@ -141,20 +137,6 @@ def _modify_view(w: World) -> None:
         component_id=w.home.views[0].pk,
         changes={"description": "edited, not yet packaged"},
     )
-
-
-def _bulk_job_id(w: World) -> str:
-    """A queued bulk job of the home organization (created once), for the bulk-job status row."""
-    found = BulkJob.objects.filter(organization=w.home.organization).first()
-    if found is None:
-        found = bulk_job_start(
-            actor=actor_for(w.home.owner, w.home.organization),
-            kind="publish_items",
-            options=publish_items_options({"organization": ScopeSettings()}),
-            batches=[("prompt", [w.home.prompt_id])],
-            batch_size=1000,
-        )
-    return found.pk
 
 
 def _migration_id(w: World) -> Any:
@@ -393,7 +375,7 @@ MATRIX: list[Row] = [
     Row("POST", WEBHOOK + "/deliveries/{delivery_id}/redeliver", ACCEPTED_OWN),
     Row("GET", "/api/events", LIST_OWN),
     # --- bulk jobs (started by the --async commands; admins and owners follow them) ---------
-    Row("GET", "/api/bulk-jobs/{job_id}", EDIT_OWN, params={"job_id": _bulk_job_id}),
+    Row("GET", "/api/bulk-jobs/{job_id}", EDIT_OWN),
 ]
 # fmt: on
 ROWS = {row.key: row for row in MATRIX}
@@ -417,6 +399,7 @@ def fill(row: Row, w: World) -> str:
         "key_id": w.key_ids["admin"],
         "webhook_id": home.webhook_id,
         "delivery_id": home.delivery_id,
+        "job_id": home.bulk_job_id,
     }
     values.update({name: get(w) for name, get in row.params.items()})
     return row.path.format(**values) + row.query
@@ -458,6 +441,7 @@ def home_only_ids(w: World) -> list[str]:
         w.key_ids["admin"],
         home.webhook_id,
         home.delivery_id,
+        home.bulk_job_id,
     ]
 
 
