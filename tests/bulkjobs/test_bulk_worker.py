@@ -5,6 +5,7 @@ so the job ends exactly as an uninterrupted run; ``bulk_status --wait`` follows 
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from bulkjobs.selectors import bulk_job_status
 from marketplace.models import Listing
 from publishing.models import Prompt, PromptVersion, TemplateVersion
 from tests.bulkjobs.conftest import make_catalogue, run, start_job, status_json
+from tests.marketplace.commands.test_progress_on_a_terminal import run_on_pty, screen
 from tests.webhooks import conftest as webhook_fixtures
 from tests.webhooks.conftest import wait_for
 
@@ -112,3 +114,26 @@ def test_a_worker_killed_mid_batch_is_retried_and_the_result_is_whole(org, owner
     assert data["items"] == {"total": 9, "changed": 9, "unchanged": 0, "failed": 0, "pending": 0}
     assert data["batches"]["done"] == 3
     assert_whole_and_unique(9)
+
+
+def test_bulk_status_wait_on_a_terminal_draws_the_bulk_commands_progress_bar(org, owner, workers):
+    make_catalogue(org, owner, prompts=12, templates=0)
+    job_id = start_job("publish_items", "--organization", org.slug, *BOTH, "--batch-size", "2")
+    printed: list[str] = []
+    follower = threading.Thread(
+        target=lambda: printed.append(
+            run_on_pty("bulk_status", job_id, "--wait", "--interval", "0.2", cols=100)
+        )
+    )
+    follower.start()  # following the queued job before any worker runs it
+    time.sleep(3)
+    workers.start(concurrency=1)
+    follower.join(120)
+    output = printed[0]
+    lines = screen(output)
+    bars = [line for line in lines if "100%|" in line]
+    assert len(bars) == 1, output  # the same tqdm bar, completed once
+    assert "12/12" in bars[0]
+    # The report starts on its own line after the bar.
+    assert any(line.startswith(f"{job_id} publish_items") for line in lines), output
+    assert "items 12: published 12, unchanged 0, failed 0, pending 0" in lines, output
