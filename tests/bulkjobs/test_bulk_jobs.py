@@ -259,3 +259,19 @@ def test_an_unexpected_error_is_left_to_the_engine_to_retry_then_fails_the_batch
     assert (batch.status, batch.attempts, batch.failed) == ("failed", 2, 5)
     assert batch.error.startswith("KeyError")
     assert not Listing.objects.exists()
+
+
+def test_async_json_prints_the_job_id_and_its_size(org, catalogue):
+    code, out, _ = run(
+        "publish_items",
+        "--organization",
+        org.slug,
+        "--all",
+        "--batch-size",
+        "4",
+        "--async",
+        "--json",
+    )
+    assert code == 0
+    job = BulkJob.objects.get()
+    assert json.loads(out) == {"jobId": job.pk, "batches": 3, "items": 8}
