@@ -9,8 +9,9 @@ Batch statuses (``bulkjobs.services.bulk_batch_run``):
 
     pending → running   a worker took the batch (committed on its own, before the work)
     running → done      the batch service ran; counts and first failures recorded with its writes
-    running → failed    the batch could not run at all (the actor is no longer a member, or the
-                        batch kept crashing BULK_BATCH_MAX_ATTEMPTS times): every item failed
+    running → failed    the batch could not run at all (the actor is no longer a member, the
+                        project is gone, or BULK_BATCH_MAX_ATTEMPTS attempts all raised or all
+                        died with their worker): every item failed, the reason in ``error``
     running → running   the worker died: the stalled-job sweep retries it (``attempts`` + 1)
 
 ``done`` and ``failed`` are final: a retried job finds them and does nothing.
