@@ -30,8 +30,9 @@ install: $(VENV)/.installed
 run: install-runtime
 	DEBUG=$${DEBUG:-1} $(PY) -m config.launcher --host $(HOST) --port $(PORT)
 
-# Task-engine workers alone (procrastinate: webhook deliveries, periodic jobs), on this host or any
-# other that reaches the database (docs/operating.md). WORKER_CONCURRENCY jobs at a time.
+# Task-engine workers alone (procrastinate: webhook deliveries, bulk-job batches, periodic jobs),
+# on this host or any other that reaches the database (docs/operating.md). WORKER_CONCURRENCY jobs
+# at a time.
 worker: install-runtime
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py procrastinate worker --concurrency=$${WORKER_CONCURRENCY:-4}

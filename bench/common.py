@@ -41,6 +41,9 @@ class Sizes:
     # bulk publish (issue 8)
     bulk_items: int = 100_000
     bulk_sample: int = 2000
+    # bulk jobs on 1 and 2 worker processes (issue 20)
+    bulk_async_items: int = 100_000
+    bulk_async_batch: int = 1000
     # webhooks (issue 16)
     webhook_rate: int = 50
     webhook_latency_seconds: float = 10.0
@@ -70,6 +73,8 @@ class Sizes:
             browse_depth=1000,
             bulk_items=3000,
             bulk_sample=100,
+            bulk_async_items=2000,
+            bulk_async_batch=100,
             webhook_latency_seconds=3.0,
             webhook_drain=300,
             content_scales=(2000, 20_000),

@@ -168,6 +168,19 @@ def table(summary: dict) -> str:
             f"| bulk: peak RSS of publish_items | {bulk['publish_items']['peak_rss_mb']} MB | | | "
             f"< 500 MB | {_yes(met['peak_rss_mb'])} |",
         ]
+    async_bulk = phases.get("bulk_async")
+    if async_bulk:
+        one, two = async_bulk["runs"]
+        lines += [
+            f"| bulk: publish_items --async, {async_bulk['items']:,} items, 1 worker | "
+            f"{_n(one['items_per_second'])} items/s | raw upsert floor "
+            f"{_n(async_bulk['floor']['per_second'])} items/s | "
+            f"{async_bulk['vs_floor']['1_worker']} | | |",
+            f"| bulk: publish_items --async, 2 workers | {_n(two['items_per_second'])} items/s | "
+            f"1 worker {_n(one['items_per_second'])} items/s | "
+            f"{async_bulk['scaling_2_workers']} | ≥ 1.6 | "
+            f"{_yes(async_bulk['met']['scaling_2_workers'])} |",
+        ]
     if summary.get("failed"):
         lines += ["", f"Phases that could not run: {', '.join(summary['failed'])}."]
     return "\n".join(lines)
@@ -178,7 +191,7 @@ def main(argv: list[str]) -> int:
     summary = json.loads((folder / "summary.json").read_text())
     summary["phases"] = {
         name: json.loads((folder / f"{name}.json").read_text())
-        for name in ("http_publish", "ct_publish", "browse", "bulk_publish")
+        for name in ("http_publish", "ct_publish", "browse", "bulk_publish", "bulk_async")
         if (folder / f"{name}.json").exists()
     }
     print(table(summary))

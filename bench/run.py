@@ -5,7 +5,8 @@
 3. browse and search at growing sizes (``bench.browse``), then, on that large database, publish
    over HTTP against the floor (``bench.http_publish``), content-type publish
    (``bench.ct_publish``), webhooks with real workers (``bench.webhooks``), content items
-   (``bench.content``) and bulk publishing (``bench.bulk_publish``);
+   (``bench.content``), bulk publishing (``bench.bulk_publish``) and bulk jobs on 1 and 2
+   workers (``bench.bulk_async``);
 4. write ``bench/results/*.json`` (``bench/results/quick/`` with ``--quick``) and print the table.
 
 Nothing here fails on timing: targets are reported as met or not, and the exit status is non-zero
@@ -24,7 +25,15 @@ from pathlib import Path
 
 from bench.common import RESULTS, ROOT, Context, Sizes, log, machine
 
-PHASES = ("browse", "http_publish", "ct_publish", "webhooks", "content", "bulk_publish")
+PHASES = (
+    "browse",
+    "http_publish",
+    "ct_publish",
+    "webhooks",
+    "content",
+    "bulk_publish",
+    "bulk_async",
+)
 
 
 def free_port() -> int:
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
             log(f"gunicorn: {server.port}, workers as docs/operating.md recommends")
         for phase in phases:
-            if phase == "bulk_publish" and server is not None:
+            if phase in ("bulk_publish", "bulk_async") and server is not None:
                 server.stop()  # bulk commands run without web traffic
                 server = None
             module = __import__(f"bench.{phase}", fromlist=["run"])

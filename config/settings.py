@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "contenttypes_app",
     "procrastinate.contrib.django",
     "webhooks",
+    "bulkjobs",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,12 @@ def env_seconds_list(name: str, default: str) -> list[int]:
 # how many items that did not fit the report lists (it counts them all).
 CONTENT_MIGRATION_BATCH_SIZE = env_int("CONTENT_MIGRATION_BATCH_SIZE", 1000)
 CONTENT_MIGRATION_FAILURES_KEPT = env_int("CONTENT_MIGRATION_FAILURES_KEPT", 1000)
+
+# Bulk jobs (`publish_items --async` and the other bulk commands; docs/operating.md): attempts of a
+# batch that keeps crashing before it is failed, and how many failures each batch keeps (it counts
+# them all).
+BULK_BATCH_MAX_ATTEMPTS = env_int("BULK_BATCH_MAX_ATTEMPTS", 5)
+BULK_FAILURES_KEPT = env_int("BULK_FAILURES_KEPT", 20)
 
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", include("publishing.urls")),
     path("api/", include("marketplace.urls")),
     path("api/", include("webhooks.urls")),
+    path("api/", include("bulkjobs.urls")),
     path("v1/", include("contenttypes_app.urls")),
     # After every API route: the rest of each registered family's prefix answers a JSON 404.
     *(

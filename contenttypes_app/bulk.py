@@ -9,8 +9,10 @@ types are pending and turns the core's outcome into the command's ``BatchResult`
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from config.batches import BatchResult, ItemFailure
+from config.errors import NotFoundError
 from contenttypes_app.models import Content, ContentTypeDefinition, Project
 from contenttypes_app.services.content_publish import content_publish_many
 from contenttypes_app.services.publish import content_type_publish_many
@@ -71,3 +73,59 @@ def content_publish_batch(
             for item_id, error in outcome.failures.items()
         ],
     )
+
+
+# --- batches of raw ids (an ids file, a bulk job's batch) --------------------------------------
+def parse_uuid_ids(ids: list) -> tuple[list[uuid.UUID], list[ItemFailure]]:
+    """The ids that are UUIDs, and a ``VALIDATION_FAILED`` failure for each one that is not."""
+    valid, invalid = [], []
+    for raw in ids:
+        try:
+            valid.append(raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)))
+        except ValueError:
+            invalid.append(ItemFailure(str(raw), "VALIDATION_FAILED", "Not a UUID."))
+    return valid, invalid
+
+
+def content_type_publish_id_batch(*, actor: Actor, project: Project, ids: list) -> BatchResult:
+    """``content_type_publish_batch`` on raw ids (malformed ones fail, first)."""
+    valid, invalid = parse_uuid_ids(ids)
+    result = content_type_publish_batch(actor=actor, project=project, content_type_ids=valid)
+    result.failures[:0] = invalid
+    return result
+
+
+def content_publish_id_batch(*, actor: Actor, project: Project, ids: list) -> BatchResult:
+    """``content_publish_batch`` on raw ids (malformed ones fail, first)."""
+    valid, invalid = parse_uuid_ids(ids)
+    result = content_publish_batch(actor=actor, project=project, content_ids=valid)
+    result.failures[:0] = invalid
+    return result
+
+
+# A bulk job (``--async``) stores the project's id; a batch finds it in the actor's organization.
+def project_options(project: Project) -> dict[str, Any]:
+    return {"projectId": str(project.pk)}
+
+
+def _job_project(actor: Actor, options: dict[str, Any]) -> Project:
+    project = Project.objects.filter(
+        organization=actor.organization, pk=options["projectId"]
+    ).first()
+    if project is None:
+        raise NotFoundError("Project not found.")
+    return project
+
+
+def content_type_publish_job_batch(
+    *, actor: Actor, options: dict[str, Any], item_type: str, item_ids: list
+) -> BatchResult:
+    return content_type_publish_id_batch(
+        actor=actor, project=_job_project(actor, options), ids=item_ids
+    )
+
+
+def content_publish_job_batch(
+    *, actor: Actor, options: dict[str, Any], item_type: str, item_ids: list
+) -> BatchResult:
+    return content_publish_id_batch(actor=actor, project=_job_project(actor, options), ids=item_ids)

@@ -10,6 +10,8 @@ rule are reported and skipped; the rest of the batch goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
 
 from django.db import transaction
 
@@ -126,3 +128,50 @@ def listing_unpublish_batch(
         allowed += mine
     unpublish_locked_listings(actor=actor, listings=allowed, details={"bulk": True})
     return result
+
+
+# --- the same batches as bulk jobs (``--async``: bulkjobs runs them on the task engine) ----------
+# A job stores its options as JSON; these turn the command's settings into options and back, so a
+# batch on a worker calls the batch service with exactly what the synchronous command would.
+
+
+_OPTION_NAMES = {
+    "share_type": "shareType",
+    "is_content_visible": "isContentVisible",
+    "allow_editable_references": "allowEditableReferences",
+}
+
+
+def publish_items_options(scopes: dict[str, ScopeSettings]) -> dict[str, Any]:
+    """The scopes' stated settings in the API's spelling (``None``: not stated, kept)."""
+    return {
+        "scopes": {
+            scope: {_OPTION_NAMES[name]: value for name, value in asdict(settings).items()}
+            for scope, settings in scopes.items()
+        }
+    }
+
+
+def listing_publish_job_batch(
+    *, actor: Actor, options: dict[str, Any], item_type: str, item_ids: list[str]
+) -> BatchResult:
+    """``listing_publish_batch`` with a job's options (``publish_items_options``)."""
+    fields = {api: name for name, api in _OPTION_NAMES.items()}
+    scopes = {
+        scope: ScopeSettings(**{fields[api]: value for api, value in values.items()})
+        for scope, values in options["scopes"].items()
+    }
+    return listing_publish_batch(actor=actor, item_type=item_type, item_ids=item_ids, scopes=scopes)
+
+
+def unpublish_items_options(scopes: Iterable[str]) -> dict[str, Any]:
+    return {"scopes": list(scopes)}
+
+
+def listing_unpublish_job_batch(
+    *, actor: Actor, options: dict[str, Any], item_type: str, item_ids: list[str]
+) -> BatchResult:
+    """``listing_unpublish_batch`` with a job's options (``unpublish_items_options``)."""
+    return listing_unpublish_batch(
+        actor=actor, item_type=item_type, item_ids=item_ids, scopes=options["scopes"]
+    )

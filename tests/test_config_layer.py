@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 # The apps by name, so the rule holds before an app exists here (webhooks), plus every local
 # top-level package (apps, tests, bench) found in the checkout.
-NAMED_APPS = {"publishing", "marketplace", "contenttypes_app", "webhooks"}
+NAMED_APPS = {"publishing", "marketplace", "contenttypes_app", "webhooks", "bulkjobs"}
 LOCAL_PACKAGES = {
     path.name
     for path in ROOT.iterdir()

@@ -11,12 +11,12 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from bulkjobs.command import AsyncBulkCommand
 from config.bulk_command import usage_error
-from publishing.bulk_command import OrganizationBulkCommand
 from publishing.models import ITEM_MODELS, User
 
 
-class BulkItemCommand(OrganizationBulkCommand):
+class BulkItemCommand(AsyncBulkCommand):
     """Selection of prompts and templates for ``publish_items`` and ``unpublish_items``."""
 
     def add_arguments(self, parser: CommandParser) -> None:

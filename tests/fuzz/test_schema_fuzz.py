@@ -85,6 +85,7 @@ def _real_path_values(path: str, world: World) -> dict[str, list[Any]]:
         "key_id": [world.key_ids["admin"], world.key_ids["viewer"]],
         "webhook_id": [home.webhook_id],
         "delivery_id": [home.delivery_id],
+        "job_id": [home.bulk_job_id, rival.bulk_job_id],
         "number": ["1", "2"],
         "version": ["1.0.0", "draft"] if "/packages/" in path else ["1", "2"],
     }

@@ -374,6 +374,8 @@ MATRIX: list[Row] = [
     Row("GET", WEBHOOK + "/deliveries", EDIT_OWN),
     Row("POST", WEBHOOK + "/deliveries/{delivery_id}/redeliver", ACCEPTED_OWN),
     Row("GET", "/api/events", LIST_OWN),
+    # --- bulk jobs (started by the --async commands; admins and owners follow them) ---------
+    Row("GET", "/api/bulk-jobs/{job_id}", EDIT_OWN),
 ]
 # fmt: on
 ROWS = {row.key: row for row in MATRIX}
@@ -397,6 +399,7 @@ def fill(row: Row, w: World) -> str:
         "key_id": w.key_ids["admin"],
         "webhook_id": home.webhook_id,
         "delivery_id": home.delivery_id,
+        "job_id": home.bulk_job_id,
     }
     values.update({name: get(w) for name, get in row.params.items()})
     return row.path.format(**values) + row.query
@@ -438,6 +441,7 @@ def home_only_ids(w: World) -> list[str]:
         w.key_ids["admin"],
         home.webhook_id,
         home.delivery_id,
+        home.bulk_job_id,
     ]
 
 

@@ -70,6 +70,7 @@ class Side:
     acquisition_copy_id: str = ""  # a copy of the rival's template
     webhook_id: str = ""  # a webhook endpoint (every event type)
     delivery_id: str = ""  # its delivery of a webhook.test event
+    bulk_job_id: str = ""  # a queued bulk job (publish_items --async) of the prompt
 
     @property
     def org_id(self) -> str:
@@ -217,6 +218,21 @@ def _webhooks(side: Side, actor: Actor) -> None:
     side.delivery_id = WebhookDelivery.objects.get(event=event).pk
 
 
+def _bulk_job(side: Side, actor: Actor) -> None:
+    from bulkjobs.services import bulk_job_start
+    from marketplace.bulk import publish_items_options
+    from marketplace.services import ScopeSettings
+
+    job = bulk_job_start(
+        actor=actor,
+        kind="publish_items",
+        options=publish_items_options({"organization": ScopeSettings()}),
+        batches=[("prompt", [side.prompt_id])],
+        batch_size=1000,
+    )
+    side.bulk_job_id = job.pk
+
+
 def build_world() -> World:
     home_org = Organization.objects.create(name="Home Publishing", slug="home-publishing")
     rival_org = Organization.objects.create(name="Rival Corp", slug="rival-corp")
@@ -267,6 +283,8 @@ def build_world() -> World:
     member_ids["rival-owner"] = Membership.objects.get(user=rival.owner).pk
     _webhooks(home, home_actor)
     _webhooks(rival, rival_actor)
+    _bulk_job(home, home_actor)
+    _bulk_job(rival, rival_actor)
     return World(home, rival, users, member_ids, keys, key_ids)
 
 

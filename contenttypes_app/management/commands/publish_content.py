@@ -14,19 +14,24 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db.models import QuerySet
 
-from config.batches import BatchResult, ItemFailure
+from bulkjobs.command import AsyncBulkCommand
+from config.batches import BatchResult
 from config.bulk_command import usage_error
-from contenttypes_app.bulk import CONTENT_PENDING_STATUSES, content_publish_batch
+from contenttypes_app.bulk import (
+    CONTENT_PENDING_STATUSES,
+    content_publish_id_batch,
+    project_options,
+)
 from contenttypes_app.models import Content, Project
-from publishing.bulk_command import OrganizationBulkCommand
 
 
-class Command(OrganizationBulkCommand):
+class Command(AsyncBulkCommand):
     help = (
         "Publish content items in batches with the API's rules; safe to re-run. --all-pending "
         "selects draft and modified items (of one type with --type)."
     )
     verb = "published"
+    job_kind = "publish_content"
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -80,12 +85,7 @@ class Command(OrganizationBulkCommand):
             yield "content", ids
 
     def run_batch(self, kind: str, ids: list) -> BatchResult:
-        valid, invalid = [], []
-        for raw in ids:
-            try:
-                valid.append(raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw))
-            except ValueError:
-                invalid.append(ItemFailure(str(raw), "VALIDATION_FAILED", "Not a UUID."))
-        result = content_publish_batch(actor=self.actor, project=self.project, content_ids=valid)
-        result.failures[:0] = invalid
-        return result
+        return content_publish_id_batch(actor=self.actor, project=self.project, ids=ids)
+
+    def job_options(self) -> dict[str, Any]:
+        return project_options(self.project)

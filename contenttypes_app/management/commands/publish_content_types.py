@@ -8,26 +8,26 @@ were taken down on purpose and come back only with ``--include-unpublished``.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import CommandParser
 from django.db.models import QuerySet
 
-from config.batches import BatchResult, ItemFailure
+from bulkjobs.command import AsyncBulkCommand
+from config.batches import BatchResult
 from config.bulk_command import usage_error
-from contenttypes_app.bulk import PENDING_STATUSES, content_type_publish_batch
+from contenttypes_app.bulk import PENDING_STATUSES, content_type_publish_id_batch, project_options
 from contenttypes_app.models import ContentTypeDefinition, Project
-from publishing.bulk_command import OrganizationBulkCommand
 
 
-class Command(OrganizationBulkCommand):
+class Command(AsyncBulkCommand):
     help = (
         "Publish content types in batches with the API's rules; safe to re-run. --all-pending "
         "selects draft and modified types (unpublished ones only with --include-unpublished)."
     )
     verb = "published"
+    job_kind = "publish_content_types"
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -83,14 +83,7 @@ class Command(OrganizationBulkCommand):
             yield "content_type", ids
 
     def run_batch(self, kind: str, ids: list) -> BatchResult:
-        valid, invalid = [], []
-        for raw in ids:
-            try:
-                valid.append(raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw))
-            except ValueError:
-                invalid.append(ItemFailure(str(raw), "VALIDATION_FAILED", "Not a UUID."))
-        result = content_type_publish_batch(
-            actor=self.actor, project=self.project, content_type_ids=valid
-        )
-        result.failures[:0] = invalid
-        return result
+        return content_type_publish_id_batch(actor=self.actor, project=self.project, ids=ids)
+
+    def job_options(self) -> dict[str, Any]:
+        return project_options(self.project)

@@ -15,7 +15,7 @@ from django.core.management.base import CommandParser
 
 from config.batches import BatchResult
 from config.bulk_command import usage_error
-from marketplace.bulk import listing_publish_batch
+from marketplace.bulk import listing_publish_batch, publish_items_options
 from marketplace.management.bulk_command import BulkItemCommand
 from marketplace.services import NEW_LISTING_DEFAULTS, ScopeSettings, listing_settings_errors
 
@@ -28,6 +28,7 @@ class Command(BulkItemCommand):
         "no editable references (--no-editable-references)."
     )
     verb = "published"
+    job_kind = "publish_items"
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -95,3 +96,6 @@ class Command(BulkItemCommand):
         return listing_publish_batch(
             actor=self.actor, item_type=item_type, item_ids=ids, scopes=self.scope_settings
         )
+
+    def job_options(self) -> dict[str, Any]:
+        return publish_items_options(self.scope_settings)

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from contenttypes_app import services
 from contenttypes_app.models import Content, ContentVersion
 from publishing.models import AuditEvent
+from tests.bulkjobs.conftest import run_queued_batches, start_job, status_json
 from tests.contenttypes_app.conftest import article
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,23 @@ def test_dry_run_writes_nothing(world, org, published):
     )
     assert (code, data["summary"]["published"], data["summary"]["dryRun"]) == (0, 2, True)
     assert not ContentVersion.objects.exists()
+
+
+def test_async_queues_a_bulk_job_whose_batches_publish_like_the_command(
+    world, org, published, tmp_path
+):
+    made = items(world, published, 5)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join([*(str(m.pk) for m in made[:2]), "not-a-uuid"]) + "\n")
+    where = ("--organization", org.slug, "--project", "website")
+    job_id = start_job("publish_content", *where, "--ids-file", str(ids))
+    assert run_queued_batches(job_id) == ["done"]
+    assert Content.objects.filter(status="published").count() == 2
+    pending = start_job("publish_content", *where, "--all-pending", "--batch-size", "2")
+    assert run_queued_batches(pending) == ["done", "done"]
+    assert Content.objects.filter(status="published").count() == 5
+    _, first = status_json(job_id)
+    assert first["items"] == {"total": 3, "changed": 2, "unchanged": 0, "failed": 1, "pending": 0}
+    assert first["failures"][0]["code"] == "VALIDATION_FAILED"
+    _, second = status_json(pending)
+    assert second["items"]["changed"] == 3

@@ -16,6 +16,7 @@ from contenttypes_app.bulk import content_type_publish_batch
 from contenttypes_app.models import ContentTypeDefinition, ContentTypeVersion
 from publishing.models import AuditEvent
 from publishing.tenancy import actor_for
+from tests.bulkjobs.conftest import run_queued_batches, start_job, status_json
 from tests.conftest import bearer_client, error_of
 from tests.contenttypes_app.conftest import drive
 from tests.contenttypes_app.factories import make_content_type
@@ -218,3 +219,16 @@ def test_the_batch_and_the_api_answer_the_same_error_for_each_rule(world, org, e
         )
         assert [(f.code, f.message) for f in batch.failures] == [(code, api["message"])]
         assert api["code"] == code
+
+
+def test_async_publishes_the_pending_types_in_batches_of_a_bulk_job(world, org):
+    _three_more_in_each_pending_state(world)
+    args = ("--organization", org.slug, "--project", "website", "--all-pending")
+    job_id = start_job("publish_content_types", *args, "--batch-size", "2")
+    assert run_queued_batches(job_id) == ["done", "done"]
+    _, data = status_json(job_id)
+    assert data["items"] == {"total": 3, "changed": 3, "unchanged": 0, "failed": 0, "pending": 0}
+    assert data["options"] == {"projectId": str(world.project.pk)}
+    # The world's draft Article and two of the extra types; the unpublished one stays down.
+    assert ContentTypeDefinition.objects.filter(status="published").count() == 3
+    assert ContentTypeDefinition.objects.filter(status="unpublished").count() == 1
