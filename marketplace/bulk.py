@@ -10,7 +10,6 @@ rule are reported and skipped; the rest of the batch goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
@@ -143,10 +142,11 @@ _OPTION_NAMES = {
 
 
 def publish_items_options(scopes: dict[str, ScopeSettings]) -> dict[str, Any]:
-    """The scopes' stated settings in the API's spelling (``None``: not stated, kept)."""
+    """The scopes' stated settings in the API's spelling (``None``: not stated, kept). The
+    commands state no schedule, so a batch keeps every listing's times, as the sync run does."""
     return {
         "scopes": {
-            scope: {_OPTION_NAMES[name]: value for name, value in asdict(settings).items()}
+            scope: {api: getattr(settings, name) for name, api in _OPTION_NAMES.items()}
             for scope, settings in scopes.items()
         }
     }
