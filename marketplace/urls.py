@@ -14,6 +14,11 @@ urlpatterns = [
         name="acquisition-diff",
     ),
     path(
+        "marketplace/acquired/<str:acquisition_id>/render",
+        versions.AcquiredRenderView.as_view(),
+        name="acquisition-render",
+    ),
+    path(
         "marketplace/acquired/<str:acquisition_id>",
         views.AcquiredDetailView.as_view(),
         name="acquisition-detail",

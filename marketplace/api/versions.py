@@ -14,10 +14,12 @@ from config.pagination import paginated
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
 from config.schema import PAGE_PARAMETERS, enveloped, errors, paged
+from config.serializers import validated_input
 from marketplace import selectors, services
 from marketplace.api import version_serializers as vs
 from marketplace.diffs import listing_version_diff
 from marketplace.models import Listing, ShareType
+from publishing.api.item_serializers import RenderInputSerializer, RenderOutputSerializer
 from publishing.tenancy import Actor, actor_from_request
 
 TAGS = ["marketplace"]
@@ -150,3 +152,27 @@ class ListingUsageView(APIView):
         actor = actor_from_request(request)
         listing = selectors.listing_get_own(actor=actor, listing_id=listing_id)
         return ok(selectors.listing_usage(listing=listing))
+
+
+class AcquiredRenderView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Fill in the variables of what an acquisition resolves to",
+        description=(
+            "A copy renders its own body; a reference renders its source as the acquisition's "
+            "detail resolves it: the pinned version, or the listing's latest. `text` is null "
+            "when the listing hides its content (`missing` still names the variables without "
+            "a value); `strict: true` answers 400 when any is missing. 410 when a reference's "
+            "listing is no longer available."
+        ),
+        request=RenderInputSerializer,
+        responses={200: enveloped(RenderOutputSerializer), **errors(400, 401, 404, 410)},
+    )
+    def post(self, request: Request, acquisition_id: str) -> Response:
+        actor = actor_from_request(request)
+        acquisition = selectors.acquisition_get(actor=actor, acquisition_id=acquisition_id)
+        data = validated_input(RenderInputSerializer, request).validated_data
+        text, missing = services.acquisition_render(
+            acquisition=acquisition, actor=actor, values=data["variables"], strict=data["strict"]
+        )
+        return ok({"text": text, "missing": missing})

@@ -13,6 +13,7 @@ The public names are re-exported here, so ``marketplace.services`` names every o
 from marketplace.services.acquisitions import (
     acquisition_edit_source,
     acquisition_remove,
+    acquisition_render,
     listing_acquire,
     listing_report,
     require_available,
@@ -75,6 +76,7 @@ __all__ = [
     "ScopeSettings",
     "acquisition_edit_source",
     "acquisition_remove",
+    "acquisition_render",
     "acquisition_set_follow",
     "apply_snapshot",
     "describe_setting_changes",

@@ -38,7 +38,13 @@ from marketplace.services.versions import (
 from marketplace.visibility import listing_is_live, with_live
 from publishing.errors import ContentHiddenError
 from publishing.models import ITEM_MODELS, ItemSource, ItemVersion, PublishableItem, Role
-from publishing.services import audit_record, item_delete, item_snapshot_version, item_update_locked
+from publishing.services import (
+    audit_record,
+    item_delete,
+    item_snapshot_version,
+    item_update_locked,
+    render_text,
+)
 from publishing.tenancy import Actor
 
 
@@ -179,6 +185,23 @@ def require_available(listing: Listing) -> None:
             "The listing behind this reference is no longer available.",
             details={"listingId": listing.pk},
         )
+
+
+def acquisition_render(
+    *, acquisition: Acquisition, actor: Actor, values: dict[str, Any], strict: bool
+) -> tuple[str | None, list[str]]:
+    """Render what an acquisition resolves to, as its detail shows it: a copy's own body, a
+    reference's source (its pinned version, or the listing's latest snapshot) while the listing
+    is live (410 after). Content the listing hides renders to ``None``."""
+    if acquisition.type == ShareType.COPY:
+        copy = acquisition.copied_item
+        if copy is None:
+            raise NotFoundError("The copy of this acquisition was deleted.")
+        return render_text(copy.body, values, strict=strict, hidden=copy.content_hidden)
+    require_available(acquisition.listing)
+    hidden = not content_visible_to(acquisition.listing, actor)
+    source = acquisition.source  # the pinned version, or the listing's latest snapshot
+    return render_text(source.snapshot_body, values, strict=strict, hidden=hidden)
 
 
 @transaction.atomic

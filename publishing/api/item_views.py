@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ValidationFailedError
 from config.pagination import EnvelopePagination, parse_positive_int
 from config.query_params import StrictQueryParamsMixin
 from config.responses import ok
@@ -20,7 +19,6 @@ from publishing.api import item_serializers as s
 from publishing.filters import PromptFilter, TemplateFilter
 from publishing.models import Prompt, Template
 from publishing.tenancy import actor_from_request
-from publishing.variables import render
 
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description="ETag from a previous read; 412 if stale."
@@ -142,16 +140,13 @@ class ItemViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         item = selectors.item_get(actor=actor_from_request(request), kind=self.kind, item_id=pk)
         serializer = s.RenderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        text, missing = render(item.body, serializer.validated_data["variables"])
-        if missing and serializer.validated_data["strict"]:
-            raise ValidationFailedError(
-                "Some variables have no value.",
-                details={
-                    "fields": {"variables": [f"Missing: {', '.join(missing)}."]},
-                    "missing": missing,
-                },
-            )
-        return ok({"text": None if item.content_hidden else text, "missing": missing})
+        text, missing = services.render_text(
+            item.body,
+            serializer.validated_data["variables"],
+            strict=serializer.validated_data["strict"],
+            hidden=item.content_hidden,
+        )
+        return ok({"text": text, "missing": missing})
 
     def _version_data(self, version, content_hidden: bool | None = None) -> dict:
         hidden = version.item.content_hidden if content_hidden is None else content_hidden

@@ -26,6 +26,7 @@ from publishing.services.items import (
     item_snapshot_version,
     item_update,
     item_update_locked,
+    render_text,
 )
 
 __all__ = [
@@ -49,5 +50,6 @@ __all__ = [
     "membership_remove",
     "organization_create",
     "organization_update",
+    "render_text",
     "user_register",
 ]

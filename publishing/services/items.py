@@ -34,7 +34,7 @@ from publishing.models import (
 )
 from publishing.services.audit import audit_record
 from publishing.tenancy import Actor
-from publishing.variables import MAX_VARIABLES
+from publishing.variables import MAX_VARIABLES, render
 
 
 def can_edit_item(actor: Actor, item: PublishableItem) -> bool:
@@ -262,3 +262,20 @@ def item_restore(
         event_data=item_version_event_data(item, version),
     )
     return item, version
+
+
+def render_text(
+    body: str, values: dict[str, Any], *, strict: bool, hidden: bool
+) -> tuple[str | None, list[str]]:
+    """``{{variables}}`` filled in: (text, names without a value). ``strict`` refuses missing
+    values with 400; hidden content renders to ``None`` (the names stay: they are public)."""
+    text, missing = render(body, values)
+    if missing and strict:
+        raise ValidationFailedError(
+            "Some variables have no value.",
+            details={
+                "fields": {"variables": [f"Missing: {', '.join(missing)}."]},
+                "missing": missing,
+            },
+        )
+    return (None if hidden else text), missing

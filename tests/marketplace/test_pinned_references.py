@@ -281,3 +281,57 @@ def test_the_acquired_diff_costs_at_most_four_queries(source, stranger):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= 4, [q["sql"] for q in queries]
+
+
+def _render(client, acquisition_id, **body):
+    return client.post(f"/api/marketplace/acquired/{acquisition_id}/render", body, format="json")
+
+
+def test_a_reference_renders_its_pinned_version_or_the_latest(source, stranger):
+    listing, republish = source(body="One {{a}}")
+    client = bearer_client(stranger)
+    pinned = _acquire(client, listing, follow="pinned")
+    republish("Two {{a}} and {{b}}")
+    response = _render(client, pinned["id"], variables={"a": "x"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"] == {"text": "One x", "missing": []}
+    client.patch(f"/api/marketplace/acquired/{pinned['id']}", {"follow": "latest"}, format="json")
+    response = _render(client, pinned["id"], variables={"a": "x"})
+    assert response.json()["data"] == {"text": "Two x and {{b}}", "missing": ["b"]}
+    strict = _render(client, pinned["id"], variables={"a": "x"}, strict=True)
+    assert strict.status_code == 400
+    assert error_of(strict)["details"]["missing"] == ["b"]
+
+
+def test_a_copy_renders_its_own_body(source, stranger):
+    listing, republish = source(share="copy", body="Copy {{a}}")
+    client = bearer_client(stranger)
+    copy = _acquire(client, listing)
+    republish("Changed {{a}}")
+    response = _render(client, copy["id"], variables={"a": "x"})
+    assert response.json()["data"] == {"text": "Copy x", "missing": []}
+
+
+def test_hidden_content_renders_to_null_and_a_gone_listing_to_410(source, editor, org, stranger):
+    from marketplace.services import listing_unpublish
+
+    listing, _ = source(visible=False, body=f"{MARKER} {{{{a}}}} {{{{b}}}}")
+    client = bearer_client(stranger)
+    pinned = _acquire(client, listing, follow="pinned")
+    response = _render(client, pinned["id"], variables={"a": "x"})
+    assert response.status_code == 200
+    assert response.json()["data"] == {"text": None, "missing": ["b"]}
+    assert MARKER not in response.content.decode()
+    listing_unpublish(actor=actor_for(editor, org), listing_id=listing.pk)
+    gone = _render(client, pinned["id"], variables={})
+    assert gone.status_code == 410
+    assert error_of(gone)["code"] == "LISTING_UNAVAILABLE"
+
+
+def test_render_refuses_bad_input_and_other_organizations(source, stranger, owner):
+    listing, _ = source()
+    pinned = _acquire(bearer_client(stranger), listing, follow="pinned")
+    bad = _render(bearer_client(stranger), pinned["id"], variables="a", extra=1)
+    assert bad.status_code == 400
+    assert error_of(bad)["code"] == "VALIDATION_FAILED"
+    assert _render(bearer_client(owner), pinned["id"], variables={}).status_code == 404

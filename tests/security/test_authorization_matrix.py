@@ -291,6 +291,8 @@ MATRIX: list[Row] = [
     Row("GET", "/api/marketplace/{listing_id}/diff", READ_ORG, query="?from=1&to=1"),
     Row("GET", "/api/marketplace/{listing_id}/usage", READ_ORG),
     Row("GET", "/api/marketplace/acquired/{acquisition_id}/diff", READ_ORG),
+    Row("POST", "/api/marketplace/acquired/{acquisition_id}/render", READ_ORG,
+        body=lambda w: {"variables": {"a": "x"}}),
     Row("PATCH", "/api/marketplace/{listing_id}", EDIT_OWN,
         body=lambda w: {"isContentVisible": False}),
     Row("DELETE", "/api/marketplace/{listing_id}", EDIT_OWN),
