@@ -38,6 +38,17 @@ class AwaitingReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+def hidden_content_note(listing: Listing) -> str:
+    """Said above content a listing hides from consumers, wherever the admin shows it."""
+    if listing.is_content_visible:
+        return ""
+    return format_html(
+        '<p class="mod-hidden-note">{}</p>',
+        "Hidden from consumers (isContentVisible is off). "
+        "Shown here because moderators must see what they judge.",
+    )
+
+
 def change_note(listing: Listing) -> str:
     """ " · change v3 awaiting review" beside the status, or ""."""
     if listing.status != ListingStatus.ACTIVE or listing.pending_version_id is None:
@@ -76,13 +87,7 @@ def pending_change_html(listing: Listing) -> str:
     live = versions.get(listing.version)
     if live is None:  # pragma: no cover - every listing has its live version
         return _side("Pending", pending)
-    warning = ""
-    if not listing.is_content_visible:
-        warning = format_html(
-            '<p class="mod-hidden-note">{}</p>',
-            "Hidden from consumers (isContentVisible is off). "
-            "Shown here because moderators must see what they judge.",
-        )
+    warning = hidden_content_note(listing)
     try:
         diff = listing_version_diff(live, pending, content_visible=True)
     except DiffTooLargeError as exc:

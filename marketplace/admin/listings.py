@@ -330,14 +330,11 @@ class ListingAdmin(ModerationActionsAdmin):
 
     @admin.display(description="Content")
     def snapshot_content(self, listing: Listing) -> str:
-        warning = ""
-        if not listing.is_content_visible:
-            warning = format_html(
-                '<p class="mod-hidden-note">{}</p>',
-                "Hidden from consumers (isContentVisible is off). "
-                "Shown here because moderators must see what they judge.",
-            )
-        return format_html('{}<pre class="mod-snapshot">{}</pre>', warning, listing.snapshot_body)
+        return format_html(
+            '{}<pre class="mod-snapshot">{}</pre>',
+            changes.hidden_content_note(listing),
+            listing.snapshot_body,
+        )
 
     @admin.display(description="Live and pending versions")
     def pending_change(self, listing: Listing) -> str:
