@@ -162,12 +162,6 @@ def run(ctx: Context) -> dict:
     log(f"memory: seeding {CLIENTS} clients' organizations, items and content types")
     world = soak.seed(CLIENTS)
     connection.close()
-    # Each client publishes and edits its own shard of the items: no 409 from two clients
-    # publishing the same item at the same moment.
-    clients = [
-        MixedClient(n, 0, dataclasses.replace(world, items=world.items[n::CLIENTS]))
-        for n in range(CLIENTS)
-    ]
     ctx.results_dir.mkdir(parents=True, exist_ok=True)
     server = Gunicorn(
         ctx.env,
@@ -177,8 +171,12 @@ def run(ctx: Context) -> dict:
         max_requests=0,
     )
     server.start()
-    for client in clients:
-        client.port = server.port
+    # Each client publishes and edits its own shard of the items: no 409 from two clients
+    # publishing the same item at the same moment.
+    clients = [
+        MixedClient(n, server.port, dataclasses.replace(world, items=world.items[n::CLIENTS]))
+        for n in range(CLIENTS)
+    ]
     points, load_seconds, done = [], 0.0, 0
     try:
         pids = [w["pid"] for w in worker_memory(server.process.pid)]
