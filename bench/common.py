@@ -52,6 +52,8 @@ class Sizes:
     content_scales: tuple[int, ...] = (10_000, 1_000_000)
     content_single: int = 60
     content_migrate: int = 100_000
+    # gunicorn worker memory (issue 21): total requests at the warm-up and the two readings
+    memory_checkpoints: tuple[int, int, int] = (1000, 10_000, 50_000)
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
@@ -80,6 +82,7 @@ class Sizes:
             content_scales=(2000, 20_000),
             content_single=15,
             content_migrate=3000,
+            memory_checkpoints=(300, 1000, 3000),
         )
 
 

@@ -26,6 +26,10 @@ def _ms(value: object) -> str:
     return "-" if value is None else f"{value:,.1f} ms"
 
 
+def _pct(value: object) -> str:
+    return "-" if value is None else f"{value:+}%"
+
+
 def table(summary: dict) -> str:
     phases = summary.get("phases", {})
     m = summary.get("machine", {})
@@ -181,6 +185,23 @@ def table(summary: dict) -> str:
             f"{async_bulk['scaling_2_workers']} | ≥ 1.6 | "
             f"{_yes(async_bulk['met']['scaling_2_workers'])} |",
         ]
+    memory = phases.get("memory")
+    if memory:
+        warm, first, last = memory["checkpoints"]
+        rss, uss, t = memory["growth_pct"]["rss"], memory["growth_pct"]["uss"], memory["traffic"]
+        mb = {k: (first["sum"].get(k), last["sum"].get(k)) for k in ("rss_mb", "uss_mb")}
+        per_worker = ", ".join(_pct(g) for g in rss["per_worker"]) or "-"
+        broken = f" **broken: {'; '.join(memory['problems'])}**" if memory["broken"] else ""
+        lines.append(
+            f"| gunicorn memory, {memory['server']['workers']} sync workers, "
+            f"{first['requests']:,} → {last['requests']:,} mixed requests | RSS (sum) "
+            f"{mb['rss_mb'][0]} → {mb['rss_mb'][1]} MB ({_pct(rss['sum'])}; per worker "
+            f"{per_worker}), USS {mb['uss_mb'][0]} → {mb['uss_mb'][1]} MB ({_pct(uss['sum'])}); "
+            f"{_n(t['rps'])} req/s, {t['non_2xx']} non-2xx, {t['errors_5xx']} 5xx{broken} | "
+            f"after {warm['requests']:,} warm-up: RSS {warm['sum']['rss_mb']} MB | "
+            f"{_pct(rss['sum'])} | ≤ {memory['target_growth_pct']}% (RSS, each worker and the "
+            f"sum) | {_yes(memory['met'])} |"
+        )
     if summary.get("failed"):
         lines += ["", f"Phases that could not run: {', '.join(summary['failed'])}."]
     return "\n".join(lines)
@@ -191,7 +212,7 @@ def main(argv: list[str]) -> int:
     summary = json.loads((folder / "summary.json").read_text())
     summary["phases"] = {
         name: json.loads((folder / f"{name}.json").read_text())
-        for name in ("http_publish", "ct_publish", "browse", "bulk_publish", "bulk_async")
+        for name in ("http_publish", "ct_publish", "browse", "bulk_publish", "bulk_async", "memory")
         if (folder / f"{name}.json").exists()
     }
     print(table(summary))

@@ -5,8 +5,9 @@
 3. browse and search at growing sizes (``bench.browse``), then, on that large database, publish
    over HTTP against the floor (``bench.http_publish``), content-type publish
    (``bench.ct_publish``), webhooks with real workers (``bench.webhooks``), content items
-   (``bench.content``), bulk publishing (``bench.bulk_publish``) and bulk jobs on 1 and 2
-   workers (``bench.bulk_async``);
+   (``bench.content``), bulk publishing (``bench.bulk_publish``), bulk jobs on 1 and 2
+   workers (``bench.bulk_async``) and gunicorn worker memory over 50,000 mixed requests on a
+   gunicorn of its own (``bench.memory``);
 4. write ``bench/results/*.json`` (``bench/results/quick/`` with ``--quick``) and print the table.
 
 Nothing here fails on timing: targets are reported as met or not, and the exit status is non-zero
@@ -33,6 +34,7 @@ PHASES = (
     "content",
     "bulk_publish",
     "bulk_async",
+    "memory",
 )
 
 
@@ -104,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
             log(f"gunicorn: {server.port}, workers as docs/operating.md recommends")
         for phase in phases:
-            if phase in ("bulk_publish", "bulk_async") and server is not None:
-                server.stop()  # bulk commands run without web traffic
+            if phase in ("bulk_publish", "bulk_async", "memory") and server is not None:
+                server.stop()  # bulk commands run without web traffic; memory starts its own
                 server = None
             module = __import__(f"bench.{phase}", fromlist=["run"])
             phase_started = time.monotonic()

@@ -41,16 +41,29 @@ def production_env(database_url: str) -> dict[str, str]:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], *, port: int, log_path: Path) -> None:
+    """gunicorn with docs/operating.md's command line; ``workers`` and ``max_requests`` may differ
+    (the memory bench fixes 2 workers and turns recycling off with ``max_requests=0``)."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        port: int,
+        log_path: Path,
+        workers: int = WORKERS,
+        max_requests: int = 2000,
+    ) -> None:
         self.env, self.port, self.log_path = env, port, log_path
+        self.workers, self.max_requests = workers, max_requests
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
             "--timeout", "45", "--graceful-timeout", "30",
-            "--max-requests", "2000", "--max-requests-jitter", "200",
+            "--max-requests", str(self.max_requests),
+            "--max-requests-jitter", str(self.max_requests // 10),
             "--backlog", "2048",
         ]  # fmt: skip
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
@@ -72,7 +85,7 @@ class Gunicorn:
             self.stop()
             raise RuntimeError(f"gunicorn did not answer /api/health in 60 s; see {self.log_path}")
         # Every worker imports and connects on its first request: warm them all up.
-        for _ in range(WORKERS * 4):
+        for _ in range(self.workers * 4):
             send(health, port=self.port)
 
     def stop(self) -> None:

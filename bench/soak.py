@@ -243,6 +243,7 @@ EXPECTED = {
     "acquire": {200, 201},
     "ct-edit": {200},
     "ct-publish": {200, 409},
+    "list": {200},  # bench/memory.py's item list
 }
 WEIGHTS = {
     "publish": 20,
