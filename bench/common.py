@@ -15,6 +15,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+# The environment the bench was started with, before any phase adds its settings (the
+# newcomer phase runs `make run` as the user's own shell would).
+USER_ENV = dict(os.environ)
 
 
 @dataclass

@@ -202,6 +202,17 @@ def table(summary: dict) -> str:
             f"{_pct(rss['sum'])} | ≤ {memory['target_growth_pct']}% (RSS, each worker and the "
             f"sum) | {_yes(memory['met'])} |"
         )
+    newcomer = phases.get("newcomer")
+    if newcomer:
+        for one in newcomer["runs"]:
+            left = one["processes_left"] or one["port_still_open"]
+            lines.append(
+                f"| `make run` on a fresh clone to the first healthy answer (pip cache "
+                f"{one['pip_cache']}) | {one['make_run_to_healthy_s']} s; demo prompts "
+                f"listed: {one['demo_prompts_listed']}; stopped by Ctrl-C in {one['stop_s']} s"
+                f"{', **processes left**' if left else ', nothing left'} | clone "
+                f"{one['clone_s']} s | | ≤ {newcomer['target_s']:.0f} s | {_yes(newcomer['met'])} |"
+            )
     if summary.get("failed"):
         lines += ["", f"Phases that could not run: {', '.join(summary['failed'])}."]
     return "\n".join(lines)
@@ -212,7 +223,15 @@ def main(argv: list[str]) -> int:
     summary = json.loads((folder / "summary.json").read_text())
     summary["phases"] = {
         name: json.loads((folder / f"{name}.json").read_text())
-        for name in ("http_publish", "ct_publish", "browse", "bulk_publish", "bulk_async", "memory")
+        for name in (
+            "http_publish",
+            "ct_publish",
+            "browse",
+            "bulk_publish",
+            "bulk_async",
+            "memory",
+            "newcomer",
+        )
         if (folder / f"{name}.json").exists()
     }
     print(table(summary))

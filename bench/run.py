@@ -7,7 +7,8 @@
    (``bench.ct_publish``), webhooks with real workers (``bench.webhooks``), content items
    (``bench.content``), bulk publishing (``bench.bulk_publish``), bulk jobs on 1 and 2
    workers (``bench.bulk_async``) and gunicorn worker memory over 50,000 mixed requests on a
-   gunicorn of its own (``bench.memory``);
+   gunicorn of its own (``bench.memory``), and ``make run`` on a fresh clone to its first healthy
+   answer (``bench.newcomer``, full mode only unless named);
 4. write ``bench/results/*.json`` (``bench/results/quick/`` with ``--quick``) and print the table.
 
 Nothing here fails on timing: targets are reported as met or not, and the exit status is non-zero
@@ -35,7 +36,10 @@ PHASES = (
     "bulk_publish",
     "bulk_async",
     "memory",
+    "newcomer",
 )
+# Left out of a quick run unless named: it installs packages into a fresh virtualenv.
+NOT_QUICK = ("newcomer",)
 
 
 def free_port() -> int:
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("QUICK") in {"1", "true", "yes"}
     sizes = Sizes.for_mode(quick)
-    phases = args.only or list(PHASES)
+    phases = args.only or [p for p in PHASES if not (quick and p in NOT_QUICK)]
     results_dir = args.results or (RESULTS / "quick" if quick else RESULTS)
 
     from bench import report
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
             log(f"gunicorn: {server.port}, workers as docs/operating.md recommends")
         for phase in phases:
-            if phase in ("bulk_publish", "bulk_async", "memory") and server is not None:
+            if phase in ("bulk_publish", "bulk_async", "memory", "newcomer") and server is not None:
                 server.stop()  # bulk commands run without web traffic; memory starts its own
                 server = None
             module = __import__(f"bench.{phase}", fromlist=["run"])
