@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from marketplace.models import Listing
@@ -21,9 +22,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_worker_stores_the_go_live_and_the_end_at_their_times(org, editor, make_item, workers):
-    publish_at = timezone.now() + dt.timedelta(seconds=1.5)
-    unpublish_at = publish_at + dt.timedelta(seconds=1)
+    # The worker is up before the times are set: a worker that starts after both times (a slow
+    # start on a loaded machine) stores both transitions at once, and the go-live event then
+    # already shows the listing as ended (events show the listing as the API does at that moment).
+    workers.start(concurrency=2)
+    wait_for(_a_worker_is_registered, timeout=60, what="the worker to start")
     item = make_item(editor)
+    publish_at = timezone.now() + dt.timedelta(seconds=1.5)
+    unpublish_at = publish_at + dt.timedelta(seconds=3)
     (listing,) = listing_publish(
         actor=actor_for(editor, org),
         item_type="prompt",
@@ -36,7 +42,6 @@ def test_a_worker_stores_the_go_live_and_the_end_at_their_times(org, editor, mak
         },
     )
     assert listing.status == "scheduled"
-    workers.start(concurrency=2)
     wait_for(
         lambda: Event.objects.filter(type="listing.published", data__status="active").first(),
         what="the stored go-live",
@@ -49,3 +54,9 @@ def test_a_worker_stores_the_go_live_and_the_end_at_their_times(org, editor, mak
     published = Event.objects.filter(type="listing.published", data__id=listing.pk)
     assert sorted(e.data["status"] for e in published) == ["active", "scheduled"]
     assert Event.objects.filter(type="listing.unpublished", data__id=listing.pk).count() == 1
+
+
+def _a_worker_is_registered() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM procrastinate_workers)")
+        return cursor.fetchone()[0]
