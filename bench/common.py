@@ -32,6 +32,7 @@ class Sizes:
     ct_sizes: tuple[int, ...] = (10, 100, 1000)
     ct_drafts: int = 1000
     ct_single: int = 40
+    ct_rounds: int = 5  # the one-client publishes: sizes take turns in rounds
     ct_seconds: float = 5.0
     # browse and search
     browse_scales: tuple[int, ...] = (10_000, 100_000, 1_000_000)
@@ -69,7 +70,8 @@ class Sizes:
             load_warmup=0.5,
             ct_sizes=(10, 100),
             ct_drafts=80,
-            ct_single=5,
+            ct_single=6,
+            ct_rounds=2,
             ct_seconds=1.5,
             browse_scales=(1000, 5000),
             browse_orgs=50,

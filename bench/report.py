@@ -78,7 +78,8 @@ def table(summary: dict) -> str:
         target = s.get("one_client_growth_target", 1.5)
         lines.append(
             f"| content-type publish growth {min(map(int, ct['by_allow_list_size'])):,} → "
-            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {flat} alone "
+            f"{max(map(int, ct['by_allow_list_size'])):,} | p50 x {flat}"
+            f"{_range(s.get('one_client_growth_range'))} alone "
             f"({s.get('marginal_us_per_component', '-')} µs per component; response x "
             f"{s.get('response_growth', '-')}), x {s['latency_growth_p50']} loaded; queries "
             f"{s['query_counts']} | | | nearly flat (alone ≤ {target} x); constant queries | "
