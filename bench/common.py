@@ -35,6 +35,7 @@ class Sizes:
     ct_sizes: tuple[int, ...] = (10, 100, 1000)
     ct_drafts: int = 1000
     ct_single: int = 40
+    ct_rounds: int = 5  # the one-client publishes: sizes take turns in rounds
     ct_seconds: float = 5.0
     # browse and search
     browse_scales: tuple[int, ...] = (10_000, 100_000, 1_000_000)
@@ -53,7 +54,9 @@ class Sizes:
     webhook_drain: int = 3000
     # content items (issue 17)
     content_scales: tuple[int, ...] = (10_000, 1_000_000)
-    content_single: int = 60
+    content_single: int = 80  # one-client publishes per type and size, split into rounds
+    content_rounds: int = 5  # rounds alternating floor, small type, big type (one client)
+    content_load_rounds: int = 4  # rounds of floor, create, floor, publish (under load)
     content_migrate: int = 100_000
     # gunicorn worker memory (issue 21): total requests at the warm-up and the two readings
     memory_checkpoints: tuple[int, int, int] = (1000, 10_000, 50_000)
@@ -70,7 +73,8 @@ class Sizes:
             load_warmup=0.5,
             ct_sizes=(10, 100),
             ct_drafts=80,
-            ct_single=5,
+            ct_single=6,
+            ct_rounds=2,
             ct_seconds=1.5,
             browse_scales=(1000, 5000),
             browse_orgs=50,
@@ -84,6 +88,8 @@ class Sizes:
             webhook_drain=300,
             content_scales=(2000, 20_000),
             content_single=15,
+            content_rounds=3,
+            content_load_rounds=2,
             content_migrate=3000,
             memory_checkpoints=(300, 1000, 3000),
         )

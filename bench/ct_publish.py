@@ -5,7 +5,8 @@ allow-list size (10, 100, 1,000) a set of draft content types allow-lists that m
 each request publishes a different draft (draft → published v1: validation against the package,
 schema generation, a version row, an audit row). The floor endpoint runs just before each size,
 on the same server. The query count comes from one more publish per size, run in this process
-with Django's query capture; the one-client latency from 40 more, sent one at a time.
+with Django's query capture; the one-client latency from 40 more per size, sent one at a time,
+the sizes taking turns in rounds (the growth is the median of the rounds' paired ratios).
 
 The API accepts allow-lists of up to 1,000 distinct components (``MAX_ALLOW_LIST``), the largest
 size here; the drafts are written through the ORM only to seed them quickly.
@@ -13,6 +14,7 @@ size here; the drafts are written through the ORM only to seed them quickly.
 
 from __future__ import annotations
 
+import statistics
 import uuid
 
 from bench import seed
@@ -107,9 +109,62 @@ def _response_size(token: str, path: str) -> int:
     return len(client.post(path, HTTP_HOST="127.0.0.1").content)
 
 
-# "Nearly flat": 100 times the components may cost at most 3 times the time of one publish (one
-# client, 10 -> 1,000), while the schema it stores and returns grows about 85 times.
-GROWTH_TARGET = 3.0
+# "Nearly flat": issue 21 reads it as at most 1.5 times the time of one publish (one client,
+# 10 -> 1,000 components; issue 9 had allowed 3), while the schema it stores and returns grows
+# about 80 times.
+GROWTH_TARGET = 1.5
+
+
+def one_client_rounds(ctx: Context, token: str, organization_id, project_id, drafts) -> dict:
+    """One client, one request at a time (the service time, without queueing): the sizes take
+    turns in ``ct_rounds`` rounds of ``ct_single // ct_rounds`` publishes each, so that a slow
+    moment of the shared machine falls on all of them. Uses the drafts just before each size's
+    last one (the load runs take them from the front)."""
+    sizes = ctx.sizes
+    per_round = max(1, sizes.ct_single // sizes.ct_rounds)
+    by_round: dict[str, list[float]] = {str(size): [] for size in sizes.ct_sizes}
+    samples: dict[str, list[float]] = {str(size): [] for size in sizes.ct_sizes}
+    for number in range(sizes.ct_rounds):
+        for size in sizes.ct_sizes:
+            end = len(drafts[size]) - 1 - number * per_round
+            chunk = drafts[size][end - per_round : end]
+            figures, failures = measure_sequential(
+                lambda i, chunk=chunk: render(
+                    "POST", _path(organization_id, project_id, chunk[i]), token=token, port=ctx.port
+                ),
+                port=ctx.port,
+                samples=len(chunk),
+                warmup=0,
+            )
+            if failures:
+                status, body = failures[0]
+                raise RuntimeError(f"content types: a publish failed: {status} {body[:200]!r}")
+            by_round[str(size)].append(figures["p50_ms"])
+            samples[str(size)].append(figures["p50_ms"])
+    return {
+        "rounds": sizes.ct_rounds,
+        "samples_per_round": per_round,
+        "p50_ms_by_round": by_round,
+        "by_size": {
+            size: {
+                "p50_ms": round(statistics.median(values), 2),
+                "samples": per_round * sizes.ct_rounds,
+                "round_p50_ms": values,
+            }
+            for size, values in samples.items()
+        },
+    }
+
+
+def _paired(numerators: list[float], denominators: list[float]) -> dict:
+    values = [ratio(a, b) for a, b in zip(numerators, denominators, strict=True)]
+    kept = sorted(v for v in values if v is not None)
+    return {
+        "median": round(statistics.median(kept), 3) if kept else None,
+        "min": kept[0] if kept else None,
+        "max": kept[-1] if kept else None,
+        "rounds": values,
+    }
 
 
 def ct_succeeded(status: int, body: bytes) -> bool:
@@ -145,16 +200,6 @@ def run(ctx: Context) -> dict:
         ).summary()
         ids = drafts[size]
         queries, status = _count_queries(token, _path(organization_id, project.pk, ids[-1]))
-        # One client, one request at a time: the service time, without queueing.
-        single = ids[-1 - sizes.ct_single : -1]
-        alone, _ = measure_sequential(
-            lambda i, ids=single: render(
-                "POST", _path(organization_id, project.pk, ids[i]), token=token, port=ctx.port
-            ),
-            port=ctx.port,
-            samples=len(single),
-            warmup=0,
-        )
         log(f"content types: allow-list {size} for {sizes.ct_seconds:.0f} s ({queries} queries)")
         feed = Feed(
             render("POST", _path(organization_id, project.pk, i), token=token, port=ctx.port)
@@ -168,7 +213,6 @@ def run(ctx: Context) -> dict:
             warmup=sizes.load_warmup,
             ok=ct_succeeded,
         ).summary()
-        load["one_client"] = alone
         load["response_bytes"] = _response_size(token, _path(organization_id, project.pk, ids[0]))
         load["queries_per_publish"] = queries
         load["query_status"] = status
@@ -176,12 +220,21 @@ def run(ctx: Context) -> dict:
         load["ratio_to_floor"] = ratio(load["rps"], floor["rps"])
         by_size[str(size)] = load
     smallest, largest = str(min(sizes.ct_sizes)), str(max(sizes.ct_sizes))
+    rounds = one_client_rounds(ctx, token, organization_id, project.pk, drafts)
+    for size, r in by_size.items():
+        r["one_client"] = rounds["by_size"][size]
     alone = {size: r["one_client"]["p50_ms"] for size, r in by_size.items()}
+    paired = _paired(rounds["p50_ms_by_round"][largest], rounds["p50_ms_by_round"][smallest])
     query_counts = {size: r["queries_per_publish"] for size, r in by_size.items()}
     summary = {
         "latency_growth_p50": ratio(by_size[largest]["p50_ms"], by_size[smallest]["p50_ms"]),
         "one_client_p50_ms": alone,
-        "one_client_growth_p50": ratio(alone[largest], alone[smallest]),
+        # the median of the rounds' paired ratios (largest over smallest, same round), and range
+        "one_client_growth_p50": paired["median"],
+        "one_client_growth_range": [paired["min"], paired["max"]],
+        "one_client_growth_rounds": paired["rounds"],
+        "one_client_growth_of_medians": ratio(alone[largest], alone[smallest]),
+        "one_client_rounds": rounds["rounds"],
         "one_client_growth_target": GROWTH_TARGET,
         "marginal_us_per_component": round(
             (alone[largest] - alone[smallest]) * 1000 / (int(largest) - int(smallest)), 1

@@ -52,10 +52,12 @@ class ContentPublishOutcome:
 def _lock(
     actor: Actor, content_ids: Sequence[uuid.UUID], project_id: uuid.UUID | None
 ) -> list[Content]:
-    """The items, locked in primary key order (concurrent batches never deadlock)."""
+    """The items, locked in primary key order (concurrent batches never deadlock), with what
+    the API answers joined (the type version's number, the schedule), so the answer needs no
+    second read."""
     queryset = (
         with_type_version(Content.objects.select_for_update(no_key=True, of=("self",)))
-        .select_related("type")
+        .select_related("type", "publish_schedule")
         .defer("type__schema", "type__component_ids")
         .filter(pk__in=content_ids, project__organization_id=actor.organization.pk)
         .order_by("pk")
@@ -163,7 +165,12 @@ def _write_versions(items: list[Content], actor: Actor, audit_details: Mapping[s
             "Another publish took this version number; retry.",
             details={"version": versions[0].version},
         ) from exc
-    Content.objects.bulk_update(items, [*PUBLISH_FIELDS, "revision", "updated_at"])
+    fields = [*PUBLISH_FIELDS, "revision", "updated_at"]
+    if len(items) == 1:  # the API's case: a plain UPDATE by primary key, not a CASE per field
+        (item,) = items
+        Content.objects.filter(pk=item.pk).update(**{f: getattr(item, f) for f in fields})
+    else:
+        Content.objects.bulk_update(items, fields)
     for item in items:
         content_audit(actor, "publish", item, version=item.version, **audit_details)
         transaction.on_commit(
