@@ -158,6 +158,11 @@ else:
     DATABASES = {"default": database_settings()}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
+# Connections open in autocommit. Django switches to it right after connecting anyway (AUTOCOMMIT),
+# so this changes nothing for Django; it matters to the task workers' psycopg pool, which
+# procrastinate builds from these parameters: each fetch and finish of a job (one function call)
+# then runs as one statement instead of BEGIN, the call, COMMIT (docs/benchmarks.md, Webhooks).
+DATABASES["default"]["OPTIONS"]["autocommit"] = True
 # Behind PgBouncer in transaction pooling mode (docs/operating.md): each transaction may get
 # another server connection, so no server-side cursors (they live across transactions) and no
 # startup `options` (PgBouncer refuses them): the pooler sets the statement timeout instead.
