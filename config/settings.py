@@ -158,11 +158,6 @@ else:
     DATABASES = {"default": database_settings()}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
-# Connections open in autocommit. Django switches to it right after connecting anyway (AUTOCOMMIT),
-# so this changes nothing for Django; it matters to the task workers' psycopg pool, which
-# procrastinate builds from these parameters: each fetch and finish of a job (one function call)
-# then runs as one statement instead of BEGIN, the call, COMMIT (docs/benchmarks.md, Webhooks).
-DATABASES["default"]["OPTIONS"]["autocommit"] = True
 # Behind PgBouncer in transaction pooling mode (docs/operating.md): each transaction may get
 # another server connection, so no server-side cursors (they live across transactions) and no
 # startup `options` (PgBouncer refuses them): the pooler sets the statement timeout instead.
@@ -354,6 +349,8 @@ WEBHOOKS_MAX_ENDPOINTS = env_int("WEBHOOKS_MAX_ENDPOINTS", 20)
 # by the webhooks.retry_stalled_jobs periodic task (every WORKER_STALLED_CHECK_SECONDS).
 WORKER_STALLED_SECONDS = env_int("WORKER_STALLED_SECONDS", 30)
 WORKER_STALLED_CHECK_SECONDS = env_int("WORKER_STALLED_CHECK_SECONDS", 15)
+# Workers' pool connections in autocommit (config/jobs.py, docs/benchmarks.md "Webhooks").
+PROCRASTINATE_ON_APP_READY = "config.jobs.on_app_ready"
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": float(env_int("WORKER_HEARTBEAT_SECONDS", 10)),
     "stalled_worker_timeout": float(WORKER_STALLED_SECONDS),
