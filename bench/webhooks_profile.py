@@ -142,7 +142,9 @@ def _fixtures(endpoint_url: str | None) -> dict:
     return {"org": org, "user": user, "token": mint_token(user.pk), "prompt": Prompt}
 
 
-def profile_deliveries(count: int, concurrency: int, receiver_url: str, lines: int) -> None:
+def profile_deliveries(
+    count: int, concurrency: int, receiver_url: str, lines: int, *, profile: bool = True
+) -> None:
     from django.db import connection, transaction
     from procrastinate.contrib.django import app
 
@@ -173,7 +175,8 @@ def profile_deliveries(count: int, concurrency: int, receiver_url: str, lines: i
         finally:
             profiler.disable()
 
-    task.func = profiled
+    if profile:
+        task.func = profiled
     STATEMENTS.clear()
     CONNECTS.clear()
     loop_profiler = cProfile.Profile(time.thread_time)
@@ -182,7 +185,8 @@ def profile_deliveries(count: int, concurrency: int, receiver_url: str, lines: i
 
         async def work() -> None:
             async with app.open_async():
-                loop_profiler.enable()
+                if profile:
+                    loop_profiler.enable()
                 await app.run_worker_async(
                     queues=["webhooks"], concurrency=concurrency, wait=False,
                     install_signal_handlers=False, listen_notify=False,
@@ -199,6 +203,8 @@ def profile_deliveries(count: int, concurrency: int, receiver_url: str, lines: i
     )
     _report("delivery", count, STATEMENTS)
     print(f"  new connections: {dict(CONNECTS)}")
+    if not profile:
+        return
     jobs = pstats.Stats(job_stats[0])
     for extra in job_stats[1:]:
         jobs.add(extra)
@@ -265,12 +271,21 @@ def main() -> None:
     parser.add_argument("--publishes", type=int, default=200)
     parser.add_argument("--lines", type=int, default=25)
     parser.add_argument("--skip", choices=["delivery", "publish"], action="append", default=[])
+    parser.add_argument(
+        "--no-profile", action="store_true", help="CPU per delivery without cProfile's overhead"
+    )
     args = parser.parse_args()
     _instrument()
     receiver = Receiver()
     try:
         if "delivery" not in args.skip:
-            profile_deliveries(args.deliveries, args.concurrency, receiver.url, args.lines)
+            profile_deliveries(
+                args.deliveries,
+                args.concurrency,
+                receiver.url,
+                args.lines,
+                profile=not args.no_profile,
+            )
         if "publish" not in args.skip:
             profile_publishes(args.publishes, receiver.url, args.lines)
     finally:
