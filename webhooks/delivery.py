@@ -5,8 +5,9 @@ Called by the ``webhooks.deliver`` job (``webhooks/tasks.py``); the state machin
 statement (a conditional ``UPDATE … RETURNING`` that also reads the endpoint and the event) and
 recorded by another (the attempt's upsert and the delivery's update in one ``WITH``), each atomic
 on its own; only a retry (which defers the next job) or a 410 (which disables the endpoint) adds
-a transaction around the second. With procrastinate's fetch and finish that is six statements per
-successful delivery (``tests/webhooks/test_delivery_statements.py``).
+a transaction around the second. With Django's connection check and procrastinate's fetch and
+finish (each after its pool's check) that is seven statements per successful delivery
+(``tests/webhooks/test_delivery_statements.py``; docs/benchmarks.md, Webhooks).
 
 At-least-once: an attempt is claimed (attempt count + 1, the job id noted) before the request.
 If the worker dies during the request, procrastinate retries the same job (same id) after the

@@ -2,9 +2,10 @@
 
 ``event_emit`` is called by the service that makes a change, inside that change's transaction,
 next to its audit row. It writes the event, one delivery row per subscribed endpoint and one
-delivery job per delivery (the deliveries and their jobs in one statement), all in that transaction: the change, its event and its deliveries
-commit together or not at all (the procrastinate job table is in the same database, so this is
-a transactional outbox without an outbox relay).
+delivery job per delivery (the deliveries and their jobs in one statement), all in that
+transaction: the change, its event and its deliveries commit together or not at all (the
+procrastinate job table is in the same database, so this is a transactional outbox without an
+outbox relay).
 """
 
 from __future__ import annotations
