@@ -349,6 +349,8 @@ WEBHOOKS_MAX_ENDPOINTS = env_int("WEBHOOKS_MAX_ENDPOINTS", 20)
 # by the webhooks.retry_stalled_jobs periodic task (every WORKER_STALLED_CHECK_SECONDS).
 WORKER_STALLED_SECONDS = env_int("WORKER_STALLED_SECONDS", 30)
 WORKER_STALLED_CHECK_SECONDS = env_int("WORKER_STALLED_CHECK_SECONDS", 15)
+# Workers' pool connections in autocommit (config/jobs.py, docs/benchmarks.md "Webhooks").
+PROCRASTINATE_ON_APP_READY = "config.jobs.on_app_ready"
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": float(env_int("WORKER_HEARTBEAT_SECONDS", 10)),
     "stalled_worker_timeout": float(WORKER_STALLED_SECONDS),

@@ -2,9 +2,10 @@
 
 ``event_emit`` is called by the service that makes a change, inside that change's transaction,
 next to its audit row. It writes the event, one delivery row per subscribed endpoint and one
-delivery job per delivery, all in that transaction: the change, its event and its deliveries
-commit together or not at all (the procrastinate job table is in the same database, so this is
-a transactional outbox without an outbox relay).
+delivery job per delivery (the deliveries and their jobs in one statement), all in that
+transaction: the change, its event and its deliveries commit together or not at all (the
+procrastinate job table is in the same database, so this is a transactional outbox without an
+outbox relay).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookEndpoint
 
 # Every event type, with what it means (docs/webhooks.md shows each payload). The API refuses
 # subscriptions to any other name. Later issues add content.* and reference.source_updated.
@@ -75,16 +76,10 @@ def _check(types: set[str]) -> None:
 
 
 def _queue_deliveries(pairs: list[tuple[Event, Any]]) -> None:
-    """One bulk insert of deliveries and one insert of their jobs, for (event, endpoint id)."""
-    if not pairs:
-        return
-    now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=now) for event, pk in pairs]
-    )
-    from webhooks.queue import defer_deliveries
+    """The deliveries and their jobs for (event, endpoint id), in one statement."""
+    from webhooks.queue import deliveries_queue
 
-    defer_deliveries([(d.pk, 0) for d in deliveries])
+    deliveries_queue([(event.pk, pk) for event, pk in pairs], now=timezone.now())
 
 
 def event_emit(
@@ -100,9 +95,9 @@ def event_emit(
 
     Must run inside ``transaction.atomic`` (raises otherwise): emitting outside would deliver an
     event for a change that may still roll back. ``data`` is the resource as the API shows it to
-    *that* organization (never hidden content of another organization). Three statements whatever
-    the number of endpoints: the event insert, one select of the subscribed endpoints, one bulk
-    insert of deliveries, plus one insert of all their jobs when there are any.
+    *that* organization (never hidden content of another organization). At most three statements
+    whatever the number of endpoints: the event insert, one select of the subscribed endpoints,
+    and, when some endpoint subscribes, one statement inserting the deliveries and their jobs.
 
     ``endpoint_id`` sends the event to that one endpoint of the organization whatever its
     subscriptions (``webhook.test``); domain events leave it out (and are written by the audit
@@ -128,8 +123,8 @@ def event_emit(
 def events_emit(drafts: Sequence[EventDraft]) -> list[Event]:
     """Record many events (of any organizations and types) and queue their deliveries, in the
     caller's transaction, set-based: one insert of the events, one select of the enabled
-    endpoints of their organizations, one bulk insert of deliveries and one insert of their jobs
-    (the last two only when some endpoint subscribes). Nothing at all for an empty list.
+    endpoints of their organizations, and one statement inserting the deliveries and their jobs
+    (only when some endpoint subscribes). Nothing at all for an empty list.
 
     Each event goes to every enabled endpoint of its organization subscribed to its type (or to
     ``*``), in endpoint id order. Same rules as ``event_emit``: known types only, inside

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from tests.factories import OrganizationFactory
 from webhooks.events import EVENT_TYPES, UnknownEventTypeError, event_emit
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.queue import defer_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,8 @@ def test_emit_costs_the_same_queries_whatever_the_number_of_endpoints(
 ):
     org = OrganizationFactory()
     endpoints(org, count)
-    with transaction.atomic(), django_assert_max_num_queries(4):
+    # The event, the endpoints, and one statement for the deliveries and their jobs.
+    with transaction.atomic(), django_assert_max_num_queries(3):
         event = event_emit(organization_id=org.pk, type="listing.published", data={"id": "x"})
     assert WebhookDelivery.objects.filter(event=event).count() == count
     jobs = deliver_jobs()
@@ -53,6 +55,29 @@ def test_emit_costs_the_same_queries_whatever_the_number_of_endpoints(
         WebhookDelivery.objects.values_list("pk", flat=True)
     )
     assert {j["args"]["attempts_done"] for j in jobs} == {0}
+
+
+def test_delivery_jobs_queued_in_sql_match_those_of_procrastinate_s_python_api():
+    org = OrganizationFactory()
+    endpoints(org, 2)
+    with transaction.atomic():
+        event = event_emit(organization_id=org.pk, type="listing.published", data={})
+        first, second = WebhookDelivery.objects.filter(event=event).order_by("endpoint_id")
+        defer_deliveries([(first.pk, 0)])  # what a redelivery or a retry defers
+    columns = (
+        "queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at, status, "
+        "attempts, abort_requested, worker_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM procrastinate_jobs ORDER BY id"  # noqa: S608 - constants
+        )
+        from_sql_first, from_sql_second, from_python = cursor.fetchall()
+    assert from_sql_first == from_python
+    # In delivery order: the endpoints' id order.
+    args = [job[5] for job in (from_sql_first, from_sql_second)]
+    args = [json.loads(a) if isinstance(a, str) else a for a in args]
+    assert [a["delivery_id"] for a in args] == [first.pk, second.pk]
 
 
 def test_emit_with_no_endpoint_writes_only_the_event(django_assert_max_num_queries):
