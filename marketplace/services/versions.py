@@ -9,8 +9,10 @@ and the unique (listing, number) constraint is the backstop.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
+from config.bulk_sql import copy_rows
 from marketplace.models import Listing, ListingVersion
 
 VERSIONED_FIELDS = (
@@ -54,10 +56,25 @@ def next_listing_version(listing: Listing, *, now: dt.datetime) -> ListingVersio
     )
 
 
+_COPIED = [f for f in ListingVersion._meta.concrete_fields if not f.primary_key]
+
+
 def listing_versions_record(versions: Iterable[ListingVersion]) -> None:
-    """Insert the rows of ``next_listing_version`` in one statement, after their listings."""
+    """Insert the rows of ``next_listing_version`` in one statement (``COPY`` for many), after
+    their listings. Immutable rows: inserted once, never read back here."""
     rows = list(versions)
     for row in rows:
         row.listing_id = row.listing.pk  # a new listing got its id at the upsert
-    if rows:
-        ListingVersion.objects.bulk_create(rows)
+    copy_rows(
+        ListingVersion._meta.db_table,
+        [f.column for f in _COPIED],
+        [
+            [
+                json.dumps(getattr(row, f.attname))
+                if f.get_internal_type() == "JSONField"
+                else getattr(row, f.attname)
+                for f in _COPIED
+            ]
+            for row in rows
+        ],
+    )
