@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from config.errors import DomainError, ForbiddenError
 from marketplace.events import listing_event_data
-from marketplace.models import ItemType, Listing, ListingStatus, ListingVersion, Scope
+from marketplace.models import ItemType, Listing, ListingStatus, Scope
 from marketplace.selectors import category_infos
 from marketplace.services import pending_changes
 from marketplace.services.listing_rows import listings_upsert
@@ -39,6 +39,7 @@ from marketplace.services.scheduling import (
     schedule_errors,
 )
 from marketplace.services.versions import (
+    NewListingVersion,
     listing_versions_record,
     next_listing_version,
     versioned_state,
@@ -228,7 +229,7 @@ def publish_locked_items(
 
     to_write: list[Listing] = []
     rescheduled: list[Listing] = []  # times changed: their jobs are deferred with the write
-    new_versions: list[ListingVersion] = []
+    new_versions: list[NewListingVersion] = []
     audits: list[tuple[Listing, dict[str, Any]]] = []
     held_changes: list[pending_changes.HeldChange] = []
     for item in items:
