@@ -66,13 +66,14 @@ def copy_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]])
         _run(sql, lambda cursor: cursor.execute(sql, params))
         return len(rows)
 
+    statement = f'COPY "{table}" ({names}) FROM STDIN'
+
     def copy(cursor: Any) -> None:
-        with cursor.copy(sql) as stream:
+        with cursor.copy(statement) as stream:
             for row in rows:
                 stream.write_row(row)
 
-    sql = f'COPY "{table}" ({names}) FROM STDIN'
-    _run(f"{sql} -- {len(rows)} rows", copy)
+    _run(f"{statement} -- {len(rows)} rows", copy)  # the log names the row count
     return len(rows)
 
 
