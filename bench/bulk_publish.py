@@ -1,20 +1,24 @@
-"""Issue 8 (speed): ``publish_items`` against a raw upsert floor and the naive loop.
+"""Issues 8 and 21 (speed): ``publish_items`` against a raw upsert floor and the naive loop.
 
-Seeds N prompts (default 100,000) in one organization and measures, on the same database:
+Measured in **pairs** (3 in full mode, 2 quick), each on N fresh prompts (default 100,000) of an
+organization of its own, so every pair does identical work on the same database:
 
-1. ``manage.py publish_items --organization … --all --scope organization --json`` over all of them,
-   in its own process (its peak RSS comes from ``wait4``): items per second as the command
-   reports them (its own clock, without interpreter start-up), and the wall clock;
-2. the floor: a raw psycopg ``executemany`` upsert (``INSERT … ON CONFLICT (prompt_id, scope) DO
-   UPDATE``) of the same listing rows, batch by batch like the command (read 1,000 prompts by id,
-   upsert their listings, commit), no Django. Its rows are deleted (and vacuumed) before (1) runs,
-   so both insert into the same table in the same state (each measurement starts after a VACUUM
-   and a CHECKPOINT);
-3. the naive baseline: ``marketplace.services.listing_publish`` once per item over a sample of
-   2,000 other prompts (one transaction per item).
+1. the floor: a raw psycopg ``executemany`` upsert (``INSERT … ON CONFLICT (prompt_id, scope) DO
+   UPDATE``) of one organization-scope listing per prompt, batch by batch like the command (read
+   1,000 prompts by id, upsert their listings, commit), no Django. Its rows are then deleted (and
+   vacuumed), so (2) inserts into the same table in the same state (each measurement starts after
+   a VACUUM and a CHECKPOINT);
+2. ``manage.py publish_items --organization … --all --scope organization --json`` over the same
+   prompts, in its own process (its peak RSS comes from ``wait4``): items per second as the
+   command reports them (its own clock, without interpreter start-up), and the wall clock.
 
-Prints the three rates, the ratios (1)/(2) and (1)/(3) and the peak memory, and writes
-``bench/results/bulk_publish.json``. Targets: (1)/(2) ≥ 0.25, (1)/(3) ≥ 10, peak RSS < 500 MB.
+The ratio (2)/(1) is the **median of the pairs' ratios**, with their range: floor and command run
+back to back, so a burst of load from elsewhere falls on both (a ratio of two separate averages
+does not resist it). Then, once, the naive baseline: ``marketplace.services.listing_publish``
+once per item over 2,000 other prompts (one transaction per item).
+
+Writes ``bench/results/bulk_publish.json``. Targets: (2)/(1) ≥ 0.5 (issue 21; issue 8 asked
+0.25), (2)/naive ≥ 10, peak RSS < 500 MB (the largest of the pairs).
 
 Run alone with ``python -m bench.bulk_publish [--quick]`` (it makes its own database, like
 ``make bench``), or as part of ``make bench``.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,7 +61,7 @@ ON CONFLICT (prompt_id, scope) DO UPDATE SET
     share_type = EXCLUDED.share_type, publisher_id = EXCLUDED.publisher_id,
     updated_at = EXCLUDED.updated_at
 """
-TARGETS = {"vs_floor": 0.25, "vs_naive": 10.0, "peak_rss_mb": 500.0}
+TARGETS = {"vs_floor": 0.5, "vs_naive": 10.0, "peak_rss_mb": 500.0}
 
 
 def _object_id() -> str:
@@ -140,54 +145,92 @@ def naive_loop(organization: str, owner: int, ids: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run(ctx: Context) -> dict:
-    sizes = ctx.sizes
-    n, sample = sizes.bulk_items, sizes.bulk_sample
-    with psycopg.connect(ctx.database_url) as conn:
-        accounts = seed.seed_accounts(conn, 2, prefix="bulk")
-    (org, naive_org), (owner, naive_owner) = accounts.organizations, accounts.users
-    log(f"bulk publish: seeding {n:,} + {sample:,} prompts")
-    seed.copy_prompts(ctx.database_url, org, owner, n, salt=5)
-    naive_ids = seed.copy_prompts(ctx.database_url, naive_org, naive_owner, sample, salt=6)
+def _pair(ctx: Context, number: int, owner: int, org: str, slug: str) -> dict:
+    """Seed N fresh prompts for ``org``; the floor over them, then the command over them."""
+    n = ctx.sizes.bulk_items
+    log(f"bulk publish: pair {number}, seeding {n:,} prompts")
+    seed.copy_prompts(ctx.database_url, org, owner, n, salt=10 + number)
     seed.settle(ctx.database_url)
-
-    log(f"bulk publish: floor, raw executemany upsert of {n:,} listings")
+    log(f"bulk publish: pair {number}, floor: raw executemany upsert of {n:,} listings")
     floor_rows, floor_seconds = raw_upsert_floor(ctx.database_url, org)
     with psycopg.connect(ctx.database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM marketplace_listing WHERE organization_id = %s", [org])
     seed.settle(ctx.database_url)
+    log(f"bulk publish: pair {number}, publish_items over {n:,} prompts")
+    command = publish_items(ctx.env, slug)
+    floor_rate = round(floor_rows / floor_seconds, 1)
+    rate = command["summary"]["itemsPerSecond"]
+    return {
+        "floor": {"rows": floor_rows, "seconds": round(floor_seconds, 2), "per_second": floor_rate},
+        "publish_items": command,
+        "ratio": ratio(rate, floor_rate),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
-    log(f"bulk publish: publish_items over {n:,} prompts")
-    command = publish_items(ctx.env, "bench-bulk-0")
-    published = command["summary"]["published"]
 
+def _spread(values: list[float]) -> dict:
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": min(values),
+        "max": max(values),
+        "values": values,
+    }
+
+
+def run(ctx: Context) -> dict:
+    sizes = ctx.sizes
+    n, sample, count = sizes.bulk_items, sizes.bulk_sample, sizes.bulk_pairs
+    with psycopg.connect(ctx.database_url) as conn:
+        accounts = seed.seed_accounts(conn, count + 1, prefix="bulk")
+    *pair_orgs, naive_org = accounts.organizations
+    *pair_owners, naive_owner = accounts.users
+    naive_ids = seed.copy_prompts(ctx.database_url, naive_org, naive_owner, sample, salt=6)
+
+    pairs = [
+        _pair(ctx, number, owner, org, f"bench-bulk-{number}")
+        for number, (org, owner) in enumerate(zip(pair_orgs, pair_owners, strict=True))
+    ]
     seed.settle(ctx.database_url)
     log(f"bulk publish: naive loop over {sample:,} prompts")
     naive_seconds = naive_loop(naive_org, naive_owner, naive_ids)
 
+    ratios_floor = [p["ratio"] for p in pairs if p["ratio"] is not None]
+    command_rates = [p["publish_items"]["summary"]["itemsPerSecond"] for p in pairs]
+    floor_rates = [p["floor"]["per_second"] for p in pairs]
+    walls = [p["publish_items"]["wall_seconds"] for p in pairs]
+    peak_rss = max(p["publish_items"]["peak_rss_mb"] for p in pairs)
     rates = {
-        "publish_items": command["summary"]["itemsPerSecond"],
-        "publish_items_wall": round(n / command["wall_seconds"], 1),
-        "floor_raw_upsert": round(floor_rows / floor_seconds, 1),
+        "publish_items": round(statistics.median(command_rates), 1),
+        "publish_items_wall": round(n / statistics.median(walls), 1),
+        "floor_raw_upsert": round(statistics.median(floor_rates), 1),
         "naive_loop": round(sample / naive_seconds, 1),
     }
+    vs_floor = _spread(ratios_floor) if ratios_floor else None
     ratios = {
-        "vs_floor": ratio(rates["publish_items"], rates["floor_raw_upsert"]),
+        "vs_floor": vs_floor["median"] if vs_floor else None,
+        "vs_floor_range": [vs_floor["min"], vs_floor["max"]] if vs_floor else None,
+        "vs_floor_pairs": ratios_floor,
         "vs_naive": ratio(rates["publish_items"], rates["naive_loop"]),
     }
     met = {
         "vs_floor": bool(ratios["vs_floor"] and ratios["vs_floor"] >= TARGETS["vs_floor"]),
         "vs_naive": bool(ratios["vs_naive"] and ratios["vs_naive"] >= TARGETS["vs_naive"]),
-        "peak_rss_mb": command["peak_rss_mb"] < TARGETS["peak_rss_mb"],
-        "all_published": published == n and command["summary"]["failed"] == 0,
+        "peak_rss_mb": peak_rss < TARGETS["peak_rss_mb"],
+        "all_published": all(
+            p["publish_items"]["summary"]["published"] == n
+            and p["publish_items"]["summary"]["failed"] == 0
+            for p in pairs
+        ),
     }
     result = {
-        "what": "publish_items vs a raw psycopg executemany upsert vs listing_publish in a loop",
+        "what": "publish_items vs a raw psycopg executemany upsert (paired runs) vs "
+        "listing_publish in a loop",
         "items": n,
+        "pairs_count": count,
         "naive_sample": sample,
         "batch_size": BATCH,
-        "publish_items": command,
-        "floor": {"rows": floor_rows, "seconds": round(floor_seconds, 2)},
+        "pairs": pairs,
+        "peak_rss_mb": peak_rss,
         "naive": {"items": sample, "seconds": round(naive_seconds, 2)},
         "rates_items_per_second": rates,
         "ratios": ratios,
@@ -196,10 +239,10 @@ def run(ctx: Context) -> dict:
     }
     ctx.write("bulk_publish", result)
     print(
-        f"bulk publish of {n:,} items: publish_items {rates['publish_items']:,.0f}/s, "
-        f"raw upsert floor {rates['floor_raw_upsert']:,.0f}/s, naive loop "
-        f"{rates['naive_loop']:,.0f}/s; (1)/(2) = {ratios['vs_floor']}, (1)/(3) = "
-        f"{ratios['vs_naive']}; peak RSS {command['peak_rss_mb']} MB",
+        f"bulk publish of {n:,} items, {count} pairs: publish_items {rates['publish_items']:,.0f}/s"
+        f" (median), raw upsert floor {rates['floor_raw_upsert']:,.0f}/s, naive loop "
+        f"{rates['naive_loop']:,.0f}/s; command/floor = {ratios['vs_floor']} (median of "
+        f"{ratios_floor}), command/naive = {ratios['vs_naive']}; peak RSS {peak_rss} MB",
         flush=True,
     )
     return result

@@ -45,6 +45,7 @@ class Sizes:
     # bulk publish (issue 8)
     bulk_items: int = 100_000
     bulk_sample: int = 2000
+    bulk_pairs: int = 3  # floor + command pairs, each on fresh prompts (issue 21)
     # bulk jobs on 1 and 2 worker processes (issue 20)
     bulk_async_items: int = 100_000
     bulk_async_batch: int = 1000
@@ -82,6 +83,7 @@ class Sizes:
             browse_depth=1000,
             bulk_items=3000,
             bulk_sample=100,
+            bulk_pairs=2,
             bulk_async_items=2000,
             bulk_async_batch=100,
             webhook_latency_seconds=3.0,

@@ -235,7 +235,7 @@ def _write_versions(
 ) -> None:
     """Freeze the (locked, checked) definitions as version ``last + 1`` each and mark them
     published: one insert of versions, one update of definitions, one insert of audit rows and
-    the ``content_type.published`` events (``audit_record_many``: +2 queries, +4 with endpoints)."""
+    the ``content_type.published`` events (``audit_record_many``: +2 queries, +3 with endpoints)."""
     if not definitions:
         return
     now = timezone.now()

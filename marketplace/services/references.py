@@ -25,6 +25,7 @@ from marketplace.models import (
     ReviewState,
     ShareType,
 )
+from marketplace.services.versions import NewListingVersion
 from publishing.models import Role
 from publishing.services import audit_record
 from publishing.tenancy import Actor
@@ -91,7 +92,9 @@ def acquisition_set_follow(
 
 
 def notify_reference_holders(
-    versions: Iterable[ListingVersion], *, previous: dict[str, int] | None = None
+    versions: Iterable[ListingVersion | NewListingVersion],
+    *,
+    previous: dict[str, int] | None = None,
 ) -> None:
     """``reference.source_updated`` to each holder of a reference to a listing that got a new
     live (active) version: one select of the holders, then ``events_emit`` (set-based).

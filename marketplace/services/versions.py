@@ -9,9 +9,12 @@ and the unique (listing, number) constraint is the backstop.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from marketplace.models import Listing, ListingVersion
+from config.bulk_sql import copy_rows
+from marketplace.models import Listing, ListingVersion, ReviewState
 
 VERSIONED_FIELDS = (
     "item_version",
@@ -42,22 +45,42 @@ def allocate_version_number(listing: Listing) -> int:
     return listing.last_version
 
 
-def next_listing_version(listing: Listing, *, now: dt.datetime) -> ListingVersion:
+@dataclass(slots=True)
+class NewListingVersion:
+    """An unsaved version row: plain values, no model instance (a batch makes thousands)."""
+
+    listing: Listing
+    number: int
+    created_at: dt.datetime
+    state: tuple  # the VERSIONED_FIELDS, in order
+
+
+def next_listing_version(listing: Listing, *, now: dt.datetime) -> NewListingVersion:
     """Make the (locked) listing's state its next live version: bump ``version`` and return the
-    unsaved version row for it."""
+    unsaved version row for it (``listing_versions_record`` writes it)."""
     listing.version = allocate_version_number(listing)
-    return ListingVersion(
-        listing=listing,
-        number=listing.version,
-        created_at=now,
-        **{field: getattr(listing, field) for field in VERSIONED_FIELDS},
-    )
+    return NewListingVersion(listing, listing.version, now, versioned_state(listing))
 
 
-def listing_versions_record(versions: Iterable[ListingVersion]) -> None:
-    """Insert the rows of ``next_listing_version`` in one statement, after their listings."""
-    rows = list(versions)
-    for row in rows:
-        row.listing_id = row.listing.pk  # a new listing got its id at the upsert
-    if rows:
-        ListingVersion.objects.bulk_create(rows)
+_COLUMNS = ("listing_id", "number", *VERSIONED_FIELDS, "created_at", "review")
+_JSON = VERSIONED_FIELDS.index("snapshot_variables")
+_PUBLISHED = ReviewState.PUBLISHED.value
+
+
+def listing_versions_record(versions: Iterable[NewListingVersion]) -> None:
+    """Insert the rows of ``next_listing_version`` in one statement (``COPY`` for many), after
+    their listings (a new listing gets its id at the upsert). Published, immutable rows."""
+    rows = []
+    for version in versions:
+        state = list(version.state)
+        state[_JSON] = json.dumps(state[_JSON])
+        rows.append(
+            (
+                version.listing.pk,
+                version.number,
+                *state,
+                version.created_at,
+                ReviewState.PUBLISHED.value,
+            )
+        )
+    copy_rows(ListingVersion._meta.db_table, _COLUMNS, rows)

@@ -7,10 +7,14 @@ that lock, so numbers are gap-free and never repeat; the unique constraint is th
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from config.bulk_sql import copy_rows
 from config.errors import (
     ConflictError,
     ForbiddenError,
@@ -114,6 +118,41 @@ def next_version(
     item.latest_version = version.number
     item.latest_version_hash = item.content_hash
     return version
+
+
+def item_versions_record(
+    *, item_type: str, items: list[PublishableItem], author: User | None, source: str
+) -> list[str]:
+    """Record each (locked) item's current content as version ``latest + 1``, set-based: one
+    insert of plain rows (``COPY`` for many; no version instances) and one update of the items'
+    pointers. The in-memory items advance as ``next_version`` does. Returns their ids."""
+    if not items:
+        return []
+    model = VERSION_MODELS[item_type]
+    fields = items[0].content_fields
+    columns = ("item_id", "number", *fields, "content_hash", "author_id", "source", "label",
+               "created_at")  # fmt: skip
+    json_fields = {
+        f.name for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
+    }
+    now = timezone.now()
+    author_id = author.pk if author is not None else None
+    rows = []
+    for item in items:
+        item.latest_version += 1
+        item.latest_version_hash = item.content_hash
+        content = [
+            json.dumps(getattr(item, f)) if f in json_fields else getattr(item, f) for f in fields
+        ]
+        rows.append((item.pk, item.latest_version, *content, item.content_hash, author_id,
+                     source, "", now))  # fmt: skip
+    copy_rows(model._meta.db_table, columns, rows)
+    ids = [item.pk for item in items]
+    # The same values as in memory, computed by PostgreSQL from the locked rows in one statement.
+    ITEM_MODELS[item_type].objects.filter(pk__in=ids).update(
+        latest_version=F("latest_version") + 1, latest_version_hash=F("content_hash")
+    )
+    return ids
 
 
 def item_snapshot_version(

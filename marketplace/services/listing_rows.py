@@ -1,0 +1,67 @@
+"""The publish core's listing writes as plain rows (issue 21: ``bulk_create`` spent more time
+turning 1,000 listings into SQL than PostgreSQL spent storing them).
+
+- ``listings_upsert``: every listing written by a publish, new or existing, in one
+  ``INSERT … ON CONFLICT (item, scope) DO UPDATE`` (the unique constraint stays the backstop);
+- ``marketplace.services.versions.listing_versions_record`` writes the version rows with
+  ``copy_rows``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+from config.bulk_sql import json_rows_upsert
+from marketplace.models import Listing
+
+# What a republish may change (every other column keeps the stored value: usage count,
+# moderation fields, featured).
+PUBLISH_FIELDS = (
+    "item_version",
+    "snapshot_name",
+    "snapshot_description",
+    "snapshot_body",
+    "snapshot_variables",
+    "snapshot_temperature",
+    "snapshot_type",
+    "snapshot_category",
+    "name",
+    "description",
+    "usage_information",
+    "status",
+    "share_type",
+    "is_content_visible",
+    "allow_editable_references",
+    "publisher",
+    "updated_at",
+    "published_at",
+    "version",
+    "last_version",
+    "pending_version",
+    "publish_at",
+    "unpublish_at",
+)
+_FIELDS = [f for f in Listing._meta.concrete_fields if not f.generated]
+_UPDATE = [Listing._meta.get_field(name).column for name in PUBLISH_FIELDS]
+
+
+def listings_upsert(listings: Sequence[Listing], fk: str) -> None:
+    """Insert or update ``listings`` (one statement); a listing that met an existing row of its
+    (item, scope) takes that row's id, as ``bulk_create(update_conflicts=True)`` did."""
+    if not listings:
+        return
+    fk_column = f"{fk}_id"
+    written = json_rows_upsert(
+        table=Listing._meta.db_table,
+        columns=[f.column for f in _FIELDS],
+        rows=[[getattr(listing, f.attname) for f in _FIELDS] for listing in listings],
+        conflict=[fk_column, "scope"],
+        update=_UPDATE,
+        returning=["id", fk_column, "scope"],
+    )
+    ids = {(item_id, scope): pk for pk, item_id, scope in written}
+    for listing in listings:
+        listing.pk = ids[(getattr(listing, fk_column), listing.scope)]
+        listing._state.adding, listing._state.db = False, connection.alias
