@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from config.rows import RowWriter
 from marketplace.models import Listing, ListingVersion
 
+_VERSION_WRITER = RowWriter(ListingVersion)  # bulk_create's INSERT, without its compiler
 VERSIONED_FIELDS = (
     "item_version",
     "name",
@@ -59,5 +61,4 @@ def listing_versions_record(versions: Iterable[ListingVersion]) -> None:
     rows = list(versions)
     for row in rows:
         row.listing_id = row.listing.pk  # a new listing got its id at the upsert
-    if rows:
-        ListingVersion.objects.bulk_create(rows)
+    _VERSION_WRITER.insert(rows)

@@ -72,3 +72,49 @@ def test_listing_lock_takes_row_locks(editor, make_item, client_for):
                 "AND pid = pg_backend_pid()"
             )
             assert cursor.fetchone()[0] == 1
+
+
+def test_row_writer_writes_what_bulk_create_writes(editor, org):
+    from django.utils import timezone
+
+    from config.rows import RowWriter
+    from publishing.models import AuditEvent
+
+    now = timezone.now()
+
+    def rows(tag):
+        return [
+            AuditEvent(
+                actor_user=editor,
+                organization=org,
+                action=tag,
+                target_type="listing",
+                target_id=str(n),
+                details={"n": n, "nested": {"ok": True}},
+                created_at=now,
+            )
+            for n in range(3)
+        ]
+
+    fast = RowWriter(AuditEvent).insert(rows("fast"))
+    orm = AuditEvent.objects.bulk_create(rows("orm"))
+    assert all(row.pk is not None and not row._state.adding for row in fast)
+    for written, reference in zip(fast, orm, strict=True):
+        got = field_values(AuditEvent.objects.get(pk=written.pk))
+        want = field_values(AuditEvent.objects.get(pk=reference.pk))
+        assert {**got, "id": 0, "action": ""} == {**want, "id": 0, "action": ""}
+        assert field_values(written) == got
+
+
+def test_row_writer_hands_many_rows_to_bulk_create(org, django_assert_num_queries):
+    from config.rows import RowWriter
+    from publishing.models import AuditEvent
+
+    many = [
+        AuditEvent(organization=org, action="a", target_type="t", target_id=str(n))
+        for n in range(RowWriter.MAX_ROWS + 1)
+    ]
+    with django_assert_num_queries(1):
+        RowWriter(AuditEvent).insert(many)
+    assert AuditEvent.objects.filter(action="a").count() == RowWriter.MAX_ROWS + 1
+    assert all(row.pk is not None for row in many)
