@@ -25,6 +25,7 @@ from marketplace.api import schema as _schema  # noqa: F401 - registers the Open
 from marketplace.api import serializers as s
 from marketplace.api.browse import browse_page, decode_cursor
 from marketplace.api.publish_input import plain_publish_input
+from marketplace.api.publish_output import published_entries
 from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
 from marketplace.idempotency import idempotent
 from marketplace.models import ItemType, ListingStatus, Scope
@@ -92,7 +93,7 @@ class PublishView(APIView):
             scopes=s.enabled_scopes(data),
             metadata=s.metadata_from(data.get("metadata")),
         )
-        return ok({"published": s.PublishedEntrySerializer(listings, many=True).data})
+        return ok({"published": published_entries(listings)})
 
 
 class UnpublishItemView(APIView):

@@ -1,15 +1,23 @@
-"""The plain publish-input path agrees with PublishInputSerializer: it never accepts what the
-serializer refuses, and returns the serializer's validated data when it accepts."""
+"""The plain publish paths agree with the serializers: the input path never accepts what
+PublishInputSerializer refuses and returns its validated data when it accepts; the response
+entries are PublishedEntrySerializer's, byte for byte."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import pytest
+from django.test import override_settings
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace.api.publish_input import plain_publish_input
-from marketplace.api.serializers import PublishInputSerializer
+from marketplace.api.publish_output import published_entries
+from marketplace.api.serializers import PublishedEntrySerializer, PublishInputSerializer
+from marketplace.services import ScheduleRequest, ScopeSettings, listing_publish
+from publishing.tenancy import actor_for
 from tests.marketplace.conftest import both_scopes, reference_request
 
 ITEM_ID = "0123456789abcdef01234567"
@@ -122,3 +130,37 @@ def test_requests_the_plain_path_leaves_to_the_serializer():
         assert plain_publish_input(data) is None
     without = {**body, "metadata": None}
     assert same(plain_publish_input(without), serializer_result(without))
+
+
+@pytest.mark.django_db
+@override_settings(MARKETPLACE_REQUIRE_REVIEW=True)
+def test_response_entries_are_the_serializers(editor, org, make_item):
+    actor = actor_for(editor, org)
+    publish_at = timezone.now() + dt.timedelta(days=2)
+    cases = [
+        {"organization": ScopeSettings("copy")},
+        {
+            "organization": ScopeSettings("reference", is_content_visible=False),
+            "marketplace": ScopeSettings("reference", allow_editable_references=True),
+        },
+        {
+            "marketplace": ScopeSettings(
+                "copy",
+                schedule=ScheduleRequest(
+                    publish_at=publish_at, unpublish_at=publish_at + dt.timedelta(hours=5)
+                ),
+            )
+        },
+    ]
+    for scopes in cases:
+        item = make_item(editor)
+        for _ in range(2):  # a new listing, then a republish of it
+            listings = listing_publish(
+                actor=actor, item_type="prompt", item_id=item.pk, scopes=scopes
+            )
+            want = PublishedEntrySerializer(listings, many=True).data
+            assert json.dumps(published_entries(listings)) == json.dumps(want)
+        # and as read back from the database (plain strings, not enum members)
+        stored = [type(listing).objects.get(pk=listing.pk) for listing in listings]
+        want = PublishedEntrySerializer(stored, many=True).data
+        assert json.dumps(published_entries(stored)) == json.dumps(want)
