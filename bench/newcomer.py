@@ -5,7 +5,8 @@ this checkout into a throwaway folder and runs ``make run`` there exactly as the
 none of the bench's settings: no ``DATABASE_URL`` (so the embedded PostgreSQL is created and
 migrated), no virtualenv (so ``make`` creates one and installs ``requirements.txt``), ``DEBUG=1``
 as ``make run`` sets it. It times the first ``200`` from ``/api/health``, logs in as the demo
-owner and lists the demo prompts, then stops it as Ctrl-C would (SIGINT to the process group) and checks that nothing is left.
+owner and lists the demo prompts, then stops it as Ctrl-C would (SIGINT to the process group)
+and checks that nothing is left.
 
 Full mode runs it twice: with pip's cache as this machine has it (a second clone on a machine that
 installed once) and with ``PIP_NO_CACHE_DIR=1`` (a first install; packages still come from the

@@ -58,7 +58,8 @@ def table(summary: dict) -> str:
             f"{_n(p['rps'])} req/s, p50 {_ms(p['p50_ms'])}, p99 {_ms(p['p99_ms'])}, "
             f"{p['errors']} errors / {_n(p['requests'])} | floor {_n(f['rps'])} req/s, "
             f"p50 {_ms(f['p50_ms'])} | {http['ratio']} (median of rounds "
-            f"{', '.join(str(r) for r in http.get('round_ratios', []))}) | ≥ 0.4, 0 errors | "
+            f"{', '.join(str(r) for r in http.get('round_ratios', []))}) | "
+            f"≥ {http.get('target_ratio', 0.4)}, 0 errors | "
             f"{_yes(http['met'])} |"
         )
     ct = phases.get("ct_publish")

@@ -95,16 +95,21 @@ class PublishInputSerializer(StrictSerializer):
     metadata = ListingMetadataInputSerializer(required=False, allow_null=True)
 
     def enabled_scopes(self) -> dict[str, ScopeSettings]:
-        return {
-            name: ScopeSettings(
-                share_type=scope["shareType"],
-                is_content_visible=scope.get("isContentVisible"),
-                allow_editable_references=scope.get("allowEditableReferences"),
-                schedule=schedule_from(scope),
-            )
-            for name, scope in self.validated_data["scopes"].items()
-            if scope["enabled"]
-        }
+        return enabled_scopes(self.validated_data)
+
+
+def enabled_scopes(validated: dict[str, Any]) -> dict[str, ScopeSettings]:
+    """The enabled scopes of a validated publish request, as the publish core takes them."""
+    return {
+        name: ScopeSettings(
+            share_type=scope["shareType"],
+            is_content_visible=scope.get("isContentVisible"),
+            allow_editable_references=scope.get("allowEditableReferences"),
+            schedule=schedule_from(scope),
+        )
+        for name, scope in validated["scopes"].items()
+        if scope["enabled"]
+    }
 
 
 class ScopeListField(serializers.ListField):

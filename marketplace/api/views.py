@@ -24,6 +24,8 @@ from marketplace import selectors, services
 from marketplace.api import schema as _schema  # noqa: F401 - registers the OpenAPI extension
 from marketplace.api import serializers as s
 from marketplace.api.browse import browse_page, decode_cursor
+from marketplace.api.publish_input import plain_publish_input
+from marketplace.api.publish_output import published_entries
 from marketplace.idempotency import HEADER as IDEMPOTENCY_HEADER
 from marketplace.idempotency import idempotent
 from marketplace.models import ItemType, ListingStatus, Scope
@@ -80,16 +82,18 @@ class PublishView(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         actor = actor_from_request(request)
-        serializer = validated_input(s.PublishInputSerializer, request)
-        data = serializer.validated_data
+        # The common request without DRF's field objects; anything else through the serializer.
+        data = plain_publish_input(request.data)
+        if data is None:
+            data = validated_input(s.PublishInputSerializer, request).validated_data
         listings = services.listing_publish(
             actor=actor,
             item_type=data["itemType"],
             item_id=data["itemId"],
-            scopes=serializer.enabled_scopes(),
+            scopes=s.enabled_scopes(data),
             metadata=s.metadata_from(data.get("metadata")),
         )
-        return ok({"published": s.PublishedEntrySerializer(listings, many=True).data})
+        return ok({"published": published_entries(listings)})
 
 
 class UnpublishItemView(APIView):
