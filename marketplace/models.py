@@ -169,6 +169,18 @@ class Listing(models.Model):
                 condition=Q(status__in=INDEXED_STATUSES),
                 name="listing_live_newest_idx",
             ),
+            # Browse sorted by popularity and by name (sort=popular, sort=name): without them
+            # each page sorted every live listing (0.6-4 s at 1,000,000 listings).
+            models.Index(
+                fields=["-usage_count", "-published_at", "-id"],
+                condition=Q(status__in=INDEXED_STATUSES),
+                name="listing_live_popular_idx",
+            ),
+            models.Index(
+                fields=["name", "id"],
+                condition=Q(status__in=INDEXED_STATUSES),
+                name="listing_live_name_idx",
+            ),
             # Browse by template category, in the default order.
             models.Index(
                 fields=["snapshot_category", "-featured", "-published_at", "-id"],

@@ -317,6 +317,22 @@ def test_browse_first_page_is_an_ordered_range_on_the_live_index(org, editor, st
     assert "Sort" not in plan.split("SubPlan")[0], plan
 
 
+@pytest.mark.parametrize(
+    ("sort", "index"), [("popular", "listing_live_popular_idx"), ("name", "listing_live_name_idx")]
+)
+def test_browse_sorted_by_popularity_or_name_reads_its_index_in_order(stranger, sort, index):
+    queryset = listing_browse(
+        actor=actor_for(stranger, stranger.memberships.get().organization),
+        params=BrowseParams(sort=sort),
+    )
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+    plan = queryset[:21].explain()
+    assert index in plan, plan
+    assert "Sort" not in plan.split("SubPlan")[0], plan
+
+
 # --- the job and the sweep racing ----------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_the_job_and_the_sweep_racing_store_one_transition_and_one_event(org, editor, make_item):
