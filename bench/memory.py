@@ -257,7 +257,7 @@ def run(ctx: Context) -> dict:
     ctx.write("memory", result)
     print(
         f"memory: {WORKERS} workers, RSS "
-        + ", ".join(f"{p['requests']:,}: {p['sum']['rss_mb']} MB" for p in points)
+        + ", ".join(f"{p['requests']:,}: {p['sum'].get('rss_mb')} MB" for p in points)
         + f" (sum), USS {first['sum'].get('uss_mb')} → {last['sum'].get('uss_mb')} MB; growth "
         f"{first['requests']:,} → {last['requests']:,}: RSS {rss['sum']}% (per worker "
         f"{rss['per_worker']}), USS {growth['uss']['sum']}%; target ≤ {TARGET_GROWTH_PCT}%: "
