@@ -80,7 +80,7 @@ def _demo_items(base: str) -> int | None:
             f"{base}/api/prompts", headers={"Authorization": f"Bearer {token}"}
         )
         with urllib.request.urlopen(items, timeout=10) as response:
-            return len(json.load(response)["data"])
+            return len(json.load(response)["data"]["items"])
     except (urllib.error.URLError, OSError, KeyError, ValueError):
         return None
 
