@@ -15,21 +15,12 @@ from django.db import connection
 
 from config.bulk_sql import json_rows_upsert
 from marketplace.models import Listing
+from marketplace.services.versions import VERSIONED_FIELDS
 
-# What a republish may change (every other column keeps the stored value: usage count,
-# moderation fields, featured).
+# What a republish may change: the versioned state and the publish settings (every other
+# column keeps the stored value: usage count, moderation fields, featured).
 PUBLISH_FIELDS = (
-    "item_version",
-    "snapshot_name",
-    "snapshot_description",
-    "snapshot_body",
-    "snapshot_variables",
-    "snapshot_temperature",
-    "snapshot_type",
-    "snapshot_category",
-    "name",
-    "description",
-    "usage_information",
+    *VERSIONED_FIELDS,
     "status",
     "share_type",
     "is_content_visible",
