@@ -1,6 +1,8 @@
-"""Profile ``POST /api/marketplace/publish`` and the floor in-process, through the WSGI app.
+"""Profile ``POST /api/marketplace/publish`` (or ``POST …/content``) and the floor in-process,
+through the WSGI app.
 
-``python -m bench.profile_publish [--requests N] [--rate-limits on] [--top N]``. It is not a
+``python -m bench.profile_publish [--subject publish|content] [--requests N] [--rate-limits on]
+[--top N]``. It is not a
 benchmark (nothing here is compared with a target): it says where a publish request spends its
 CPU and which statements it sends, so a fix starts from a measurement. Each request is built as
 gunicorn builds it (a WSGI environ with a JSON body and a bearer token) and handed to
@@ -49,6 +51,9 @@ def layers() -> list[tuple[str, Any]]:
 
     from bench.floorapp.views import FloorView
     from config import middleware, renderers, serializers
+    from contenttypes_app import content_schema
+    from contenttypes_app.api.views.content import ContentListView, locked_content_response
+    from contenttypes_app.services import content as content_services
     from marketplace.api.views import PublishView
     from marketplace.services import publish
     from publishing import authentication, tenancy
@@ -84,6 +89,11 @@ def layers() -> list[tuple[str, Any]]:
         ("          events_emit", events.events_emit),
         ("    output serializer .data (list)", ListSerializer.data.fget),
         ("    output serializer .data", Serializer.data.fget),
+        ("  content create view", ContentListView.post),
+        ("    content_create (service, incl. tx)", content_services.content_create),
+        ("      schema validation", content_schema.require_valid),
+        ("      content_audit", content_services.content_audit),
+        ("    locked_content_response (serializer)", locked_content_response),
         ("  floor view", FloorView.post),
         ("  finalize_response", views.APIView.finalize_response),
         ("render (Response.rendered_content)", Response.rendered_content.fget),
@@ -162,7 +172,7 @@ def profile(
     timed, profiled = rest[: len(rest) // 2], rest[len(rest) // 2 :]
     for payload in warm:
         status, body = call(app, path, token, payload)
-        assert status.startswith("200"), (status, body[:300])
+        assert status.startswith("20"), (status, body[:300])
     with connection.execute_wrapper(record):
         call(app, path, token, first)
     one_request = list(statements)
@@ -198,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--rate-limits", choices=("on", "off"), default="off")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--subject",
+        choices=("publish", "content"),
+        default="publish",
+        help="publish: POST /api/marketplace/publish; content: POST …/content (a draft).",
+    )
     parser.add_argument("--dump", help="Write each profile to DUMP-<publish|floor>.prof (pstats).")
     args = parser.parse_args(argv)
 
@@ -242,11 +258,22 @@ def main(argv: list[str] | None = None) -> int:
         seed.copy_floor_rows(url, len(items))
         seed.settle(url)
         token = mint_token(user)
+        if args.subject == "content":
+            from bench.content import DOCUMENT, _setup
+
+            setup = _setup(org, user)
+            path = f"/v1/organizations/{org}/projects/{setup['project']}/content"
+            small = str(setup["types"]["small"])
+            payloads = [
+                {"typeId": small, "name": f"Item {n}", "content": DOCUMENT}
+                for n in range(len(items))
+            ]
+        else:
+            path, payloads = "/api/marketplace/publish", [publish_body(i) for i in items]
         results = {
-            "publish": profile(
-                application, "/api/marketplace/publish", token,
-                [publish_body(i) for i in items], args.top,
-                args.dump and f"{args.dump}-publish.prof",
+            args.subject: profile(
+                application, path, token, payloads, args.top,
+                args.dump and f"{args.dump}-{args.subject}.prof",
             ),
             "floor": profile(
                 application, "/bench/floor", token,

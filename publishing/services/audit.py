@@ -205,13 +205,11 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> None:
     events_emit([entry.event for entry in entries if entry.event is not None])
 
 
-def audit_record(**kwargs: Any) -> AuditEvent:
+def audit_record(**kwargs: Any) -> AuditEntry:
     """Write one audit row and, when its action has a domain event, the event (same arguments
-    as ``audit_entry``); returns the saved row. Must run inside the change's transaction when
-    there is an event."""
+    as ``audit_entry``), through ``audit_record_many``: one fixed ``INSERT`` instead of a model
+    save the ORM compiles (about a millisecond of CPU on every audited API write). Returns the
+    entry written. Must run inside the change's transaction when there is an event."""
     entry = audit_entry(**kwargs)
-    row = entry.row()
-    row.save()
-    if entry.event is not None:
-        events_emit([entry.event])
-    return row
+    audit_record_many([entry])
+    return entry

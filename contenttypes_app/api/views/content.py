@@ -54,11 +54,13 @@ def content_response(actor: Actor, project_id, item: Content, status: int = 200)
     )
 
 
-def locked_content_response(item: Content) -> Response:
-    """The item exactly as the service locked and wrote it: the lock joined its type version's
-    number and its schedule (``content_publish_many``), so reading it back would answer the same
-    object at the cost of one more query."""
-    return Response(s.ContentOutputSerializer(item).data, headers={"ETag": item.etag})
+def locked_content_response(item: Content, status: int = 200) -> Response:
+    """The item exactly as the service locked (or created) and wrote it: the lock joined its type
+    version's number and its schedule (``content_publish_many``; ``content_create`` sets them),
+    so reading it back would answer the same object at the cost of one more query."""
+    return Response(
+        s.ContentOutputSerializer(item).data, status=status, headers={"ETag": item.etag}
+    )
 
 
 def _action(summary: str, description: str, operation_id: str, request=None, codes=()):
@@ -157,7 +159,7 @@ class ContentListView(StrictQueryParamsMixin, APIView):
             tags=data.get("tags"),
             metadata=data.get("metadata"),
         )
-        return content_response(actor, project_id, item, status=201)
+        return locked_content_response(item, status=201)
 
 
 class ContentDetailView(APIView):
