@@ -12,25 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from rest_framework import ISO_8601
 from rest_framework.settings import api_settings
 
 from marketplace.api.serializers import PublishedEntrySerializer
 from marketplace.models import Listing
 from marketplace.visibility import current_status
+from publishing.events import iso
 
 _FIELDS = PublishedEntrySerializer._declared_fields
 _SCOPES = _FIELDS["scope"].choice_strings_to_values
 _SHARE_TYPES = _FIELDS["shareType"].choice_strings_to_values
-
-
-def _datetime(value) -> str | None:
-    """DRF's ``DateTimeField`` output with the ISO 8601 format: the current time zone, ``Z``."""
-    if not value:
-        return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def published_entries(listings: list[Listing]) -> list[dict[str, Any]]:
@@ -46,9 +38,9 @@ def published_entries(listings: list[Listing]) -> list[dict[str, Any]]:
             "allowEditableReferences": bool(listing.allow_editable_references),
             "status": current_status(listing),
             "itemVersion": int(listing.item_version),
-            "publishedAt": _datetime(listing.published_at),
-            "publishAt": _datetime(listing.publish_at),
-            "unpublishAt": _datetime(listing.unpublish_at),
+            "publishedAt": iso(listing.published_at),
+            "publishAt": iso(listing.publish_at),
+            "unpublishAt": iso(listing.unpublish_at),
         }
         for listing in listings
     ]

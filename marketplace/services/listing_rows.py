@@ -1,6 +1,8 @@
 """The publish core's listing writes as plain rows (issue 21: ``bulk_create`` spent more time
 turning 1,000 listings into SQL than PostgreSQL spent storing them).
 
+- ``new_listing``: the instance of a listing being created, as ``Listing(**values)`` makes it;
+
 - ``listings_upsert``: every listing written by a publish, new or existing, in one
   ``INSERT … ON CONFLICT (item, scope) DO UPDATE`` (the unique constraint stays the backstop);
 - ``marketplace.services.versions.listing_versions_record`` writes the version rows with
@@ -10,8 +12,11 @@ turning 1,000 listings into SQL than PostgreSQL spent storing them).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from django.db import connection
+from django.db.models import DEFERRED
 
 from config.bulk_sql import json_rows_upsert
 from marketplace.models import Listing
@@ -36,6 +41,42 @@ PUBLISH_FIELDS = (
 )
 _FIELDS = [f for f in Listing._meta.concrete_fields if not f.generated]
 _UPDATE = [Listing._meta.get_field(name).column for name in PUBLISH_FIELDS]
+
+
+@cache
+def _new_listing_plan() -> tuple[list[Any], dict[str, int], list[tuple[int, Any]]]:
+    """Every concrete field's default in field order (a generated column stays deferred), the
+    position of each attribute, and the fields whose default is made per instance (the id, the
+    variables list)."""
+    fields = Listing._meta.concrete_fields
+    template = Listing()
+    defaults = [template.__dict__.get(f.attname, DEFERRED) for f in fields]
+    fresh = [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
+    return defaults, {f.attname: i for i, f in enumerate(fields)}, fresh
+
+
+def new_listing(**values: Any) -> Listing:
+    """``Listing(**values)``, built through ``Model.__init__``'s positional path: the keyword
+    path resolves and defaults each of the 36 fields per instance (30 µs against 11 µs, for each
+    of the thousands of listings a batch creates). Column attributes (``scope``,
+    ``organization_id``) go in the positional values, related objects (``organization``) are set
+    after, as the descriptors set them; ``tests/marketplace/test_listing_rows.py`` compares the
+    two."""
+    defaults, positions, fresh = _new_listing_plan()
+    row = list(defaults)
+    for index, field in fresh:
+        row[index] = field.get_default()
+    related = {}
+    for name, value in values.items():
+        index = positions.get(name)
+        if index is None:
+            related[name] = value
+        else:
+            row[index] = value
+    listing = Listing(*row)
+    for name, value in related.items():
+        setattr(listing, name, value)
+    return listing
 
 
 def listings_upsert(listings: Sequence[Listing], fk: str) -> None:

@@ -23,7 +23,7 @@ from marketplace.events import listing_event_data
 from marketplace.models import ItemType, Listing, ListingStatus, Scope
 from marketplace.selectors import category_infos
 from marketplace.services import pending_changes
-from marketplace.services.listing_rows import listings_upsert
+from marketplace.services.listing_rows import listings_upsert, new_listing
 from marketplace.services.listing_settings import (
     FIELD_BY_NAME,
     ScopeSettings,
@@ -245,13 +245,13 @@ def publish_locked_items(
             setting_changes = describe_setting_changes(listing, values)
             before = versioned_state(listing)
             if is_new:
-                listing = Listing(
+                listing = new_listing(
                     item_type=item_type,
                     organization=actor.organization,
                     scope=scope,
                     published_at=now,
+                    **{fk: item},
                 )
-                setattr(listing, fk, item)
             outcome.listings.setdefault(item.pk, []).append(listing)
             changed = apply_snapshot(listing, item)
             changed |= _apply_metadata(listing, item, metadata, is_new=is_new)

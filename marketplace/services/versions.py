@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from config.bulk_sql import copy_rows
 from marketplace.models import Listing, ListingVersion, ReviewState
@@ -31,11 +32,14 @@ VERSIONED_FIELDS = (
 )
 
 
+_STATE = attrgetter(*VERSIONED_FIELDS)  # one C call per listing (a batch asks 4 per listing)
+
+
 def versioned_state(listing: Listing | None) -> tuple | None:
     """What a version records of a listing; a publish that leaves it equal records none."""
     if listing is None:
         return None
-    return tuple(getattr(listing, field) for field in VERSIONED_FIELDS)
+    return _STATE(listing)
 
 
 def allocate_version_number(listing: Listing) -> int:
