@@ -130,9 +130,7 @@ def _create_target(actor: Actor, project_id: uuid.UUID, type_id: Any) -> CreateT
     except ValueError:
         type_uuid = None
     with connection.cursor() as cursor:
-        cursor.execute(
-            _create_target_sql(), [type_uuid, project_id, actor.organization.pk]
-        )
+        cursor.execute(_create_target_sql(), [type_uuid, project_id, actor.organization.pk])
         row = cursor.fetchone()
     if row is None:
         raise ProjectNotFoundError()
