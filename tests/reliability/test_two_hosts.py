@@ -35,7 +35,10 @@ from tests.servers import start_gunicorn, stop_gunicorn
 from tests.webhooks.conftest import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DB = 14  # a database of the local Redis of its own, flushed before and after
+# A database of the local Redis of its own, flushed before and after: one per pytest-xdist worker
+# (14, 13, …), since ``make test`` may run this file's tests on both workers, each with its pair
+# of hosts.
+REDIS_DB = 14 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 8
 USER_LIMIT = 10
 
 pytestmark = pytest.mark.django_db(transaction=True)
