@@ -23,9 +23,10 @@ _DATETIME = DateTimeField()
 
 def iso(value: dt.datetime | None) -> str | None:
     """A datetime exactly as the API renders it (DRF's ``DateTimeField``). Aware values with the
-    ISO 8601 format, which is every value the services hold, take the field's own steps without
-    its per-call lookups (a batch renders four per listing: 9 µs each through the field, 2 µs
-    here); ``tests/publishing/test_events.py`` compares the two."""
+    ISO 8601 format, which is every value the services hold, take the field's own steps directly
+    (the one copy of them: the publish response's fast path uses it too; 8.4 → 7.6 µs, most of it
+    the current time zone's lookup); ``tests/publishing/test_event_datetimes.py`` compares the
+    two."""
     if value is None:
         return None
     if (
