@@ -57,8 +57,8 @@ def _new_listing_plan() -> tuple[list[Any], dict[str, int], list[tuple[int, Any]
 
 def new_listing(**values: Any) -> Listing:
     """``Listing(**values)``, built through ``Model.__init__``'s positional path: the keyword
-    path resolves and defaults each of the 36 fields per instance (30 to 48 µs against 11 to 15 µs, for
-    each of the thousands of listings a batch creates). Column attributes (``scope``,
+    path resolves and defaults each of the 36 fields per instance (30 to 48 µs against 11 to 15
+    µs, for each of the thousands of listings a batch creates). Column attributes (``scope``,
     ``organization_id``) go in the positional values, related objects (``organization``) are set
     after, as the descriptors set them; ``tests/marketplace/test_listing_rows.py`` compares the
     two."""
