@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -108,6 +109,7 @@ class CreateTarget:
     package_version: str
 
 
+@cache
 def _create_target_sql() -> str:
     """One statement for the project (the actor's organization's), the type (of that project)
     and its last published version; names from the models, values as parameters."""

@@ -2,7 +2,6 @@
 turning 1,000 listings into SQL than PostgreSQL spent storing them).
 
 - ``new_listing``: the instance of a listing being created, as ``Listing(**values)`` makes it;
-
 - ``listings_upsert``: every listing written by a publish, new or existing, in one
   ``INSERT … ON CONFLICT (item, scope) DO UPDATE`` (the unique constraint stays the backstop);
 - ``marketplace.services.versions.listing_versions_record`` writes the version rows with

@@ -140,9 +140,6 @@ class AuditEntry:
     values: tuple
     event: EventDraft | None
 
-    def row(self) -> AuditEvent:
-        return AuditEvent(**dict(zip(AUDIT_COLUMNS, self.values, strict=True)))
-
 
 def audit_entry(
     *,

@@ -354,7 +354,7 @@ def db_snapshot() -> dict[str, list[str]]:
     return {name: sorted(rows) for name, rows in snapshot.items()}
 
 
-def snapshot_diff(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict:
+def snapshot_diff(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict:
     """Rows added, changed or removed, per model (empty when nothing changed)."""
     diff = {}
     for name in before:
