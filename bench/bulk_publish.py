@@ -10,7 +10,9 @@ organization of its own, so every pair does identical work on the same database:
    a VACUUM and a CHECKPOINT);
 2. ``manage.py publish_items --organization … --all --scope organization --json`` over the same
    prompts, in its own process (its peak RSS comes from ``wait4``): items per second as the
-   command reports them (its own clock, without interpreter start-up), and the wall clock.
+   command reports them (its own clock, without interpreter start-up), and the wall clock. The
+   command runs as an operator runs it, with its default ``--jobs 2``; one more pair runs it
+   with ``--jobs 1`` (batches one after the other), reported beside it, not in the median.
 
 The ratio (2)/(1) is the **median of the pairs' ratios**, with their range: floor and command run
 back to back, so a burst of load from elsewhere falls on both (a ratio of two separate averages
@@ -100,11 +102,11 @@ def raw_upsert_floor(url: str, organization: str) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
-def publish_items(env: dict[str, str], slug: str) -> dict:
+def publish_items(env: dict[str, str], slug: str, *extra: str) -> dict:
     """Run the command in its own process: its JSON summary, wall seconds and peak RSS (MB)."""
     command = [
         sys.executable, "manage.py", "publish_items", "--organization", slug, "--all",
-        "--scope", "organization", "--json",
+        "--scope", "organization", "--json", *extra,
     ]  # fmt: skip
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
@@ -145,8 +147,9 @@ def naive_loop(organization: str, owner: int, ids: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def _pair(ctx: Context, number: int, owner: int, org: str, slug: str) -> dict:
-    """Seed N fresh prompts for ``org``; the floor over them, then the command over them."""
+def _pair(ctx: Context, number: int, owner: int, org: str, slug: str, *extra: str) -> dict:
+    """Seed N fresh prompts for ``org``; the floor over them, then the command (with the
+    arguments ``extra``) over them."""
     n = ctx.sizes.bulk_items
     log(f"bulk publish: pair {number}, seeding {n:,} prompts")
     seed.copy_prompts(ctx.database_url, org, owner, n, salt=10 + number)
@@ -156,8 +159,8 @@ def _pair(ctx: Context, number: int, owner: int, org: str, slug: str) -> dict:
     with psycopg.connect(ctx.database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM marketplace_listing WHERE organization_id = %s", [org])
     seed.settle(ctx.database_url)
-    log(f"bulk publish: pair {number}, publish_items over {n:,} prompts")
-    command = publish_items(ctx.env, slug)
+    log(f"bulk publish: pair {number}, publish_items {' '.join(extra)} over {n:,} prompts")
+    command = publish_items(ctx.env, slug, *extra)
     floor_rate = round(floor_rows / floor_seconds, 1)
     rate = command["summary"]["itemsPerSecond"]
     return {
@@ -181,15 +184,17 @@ def run(ctx: Context) -> dict:
     sizes = ctx.sizes
     n, sample, count = sizes.bulk_items, sizes.bulk_sample, sizes.bulk_pairs
     with psycopg.connect(ctx.database_url) as conn:
-        accounts = seed.seed_accounts(conn, count + 1, prefix="bulk")
-    *pair_orgs, naive_org = accounts.organizations
-    *pair_owners, naive_owner = accounts.users
+        accounts = seed.seed_accounts(conn, count + 2, prefix="bulk")
+    *pair_orgs, serial_org, naive_org = accounts.organizations
+    *pair_owners, serial_owner, naive_owner = accounts.users
     naive_ids = seed.copy_prompts(ctx.database_url, naive_org, naive_owner, sample, salt=6)
 
     pairs = [
         _pair(ctx, number, owner, org, f"bench-bulk-{number}")
         for number, (org, owner) in enumerate(zip(pair_orgs, pair_owners, strict=True))
     ]
+    # One more pair with the batches one after the other: what the default --jobs 2 adds.
+    serial = _pair(ctx, count, serial_owner, serial_org, f"bench-bulk-{count}", "--jobs", "1")
     seed.settle(ctx.database_url)
     log(f"bulk publish: naive loop over {sample:,} prompts")
     naive_seconds = naive_loop(naive_org, naive_owner, naive_ids)
@@ -211,6 +216,7 @@ def run(ctx: Context) -> dict:
         "vs_floor_range": [vs_floor["min"], vs_floor["max"]] if vs_floor else None,
         "vs_floor_pairs": ratios_floor,
         "vs_naive": ratio(rates["publish_items"], rates["naive_loop"]),
+        "jobs_1_vs_floor": serial["ratio"],
     }
     met = {
         "vs_floor": bool(ratios["vs_floor"] and ratios["vs_floor"] >= TARGETS["vs_floor"]),
@@ -230,6 +236,7 @@ def run(ctx: Context) -> dict:
         "naive_sample": sample,
         "batch_size": BATCH,
         "pairs": pairs,
+        "jobs_1_pair": serial,
         "peak_rss_mb": peak_rss,
         "naive": {"items": sample, "seconds": round(naive_seconds, 2)},
         "rates_items_per_second": rates,

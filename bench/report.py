@@ -189,6 +189,16 @@ def table(summary: dict) -> str:
             f"({_n(r['publish_items_wall'])}/s wall) | raw upsert floor "
             f"{_n(r['floor_raw_upsert'])} items/s | {q['vs_floor']}{paired} | "
             f"≥ {bulk['targets']['vs_floor']} | {_yes(met['vs_floor'])} |",
+            *(
+                [
+                    f"| bulk: publish_items --jobs 1 (one pair) | "
+                    f"{_n(serial['publish_items']['summary']['itemsPerSecond'])} items/s | raw "
+                    f"upsert floor {_n(serial['floor']['per_second'])} items/s | "
+                    f"{serial['ratio']} | (the default is --jobs 2) | |"
+                ]
+                if (serial := bulk.get("jobs_1_pair"))
+                else []
+            ),
             f"| bulk: vs naive loop ({bulk['naive_sample']:,} items) | "
             f"{_n(r['publish_items'])} items/s | naive {_n(r['naive_loop'])} items/s | "
             f"{q['vs_naive']} | ≥ 10 | {_yes(met['vs_naive'])} |",

@@ -42,6 +42,11 @@ class AsyncBulkCommand(OrganizationBulkCommand):
             return super().handle(*args, **options)
         if options["dry_run"]:
             raise usage_error("--dry-run runs in this process: leave out --async.")
+        if options["jobs"] is not None:
+            raise usage_error(
+                "--jobs is for a run in this process; a bulk job's batches run on the workers "
+                "(as many at once as they have): leave out --async or --jobs."
+            )
         self.resolve(options)
         batch_size = options["batch_size"]
         job = bulk_job_start(

@@ -12,17 +12,25 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from config.batches import BatchResult, ItemFailure
 
 USAGE_ERROR = 2
 PROGRESS_INTERVAL_SECONDS = 5.0
+# Two batches in flight by default: while one batch's statements run in the database, the other's
+# Python builds its rows (measured on 2 cores: 1.3x the serial rate; more threads add little, the
+# interpreter lock is the limit). Each batch is still one transaction on a connection of its own.
+DEFAULT_JOBS = 2
+MAX_JOBS = 16
+Batch = tuple[str, list]
 
 
 def usage_error(message: str) -> CommandError:
@@ -121,11 +129,19 @@ class BulkCommand(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            help=f"Batches run at once, each in its own transaction and connection "
+            f"(default {DEFAULT_JOBS}; 1 runs them one after the other).",
+        )
 
     def resolve(self, options: dict[str, Any]) -> None:
         """Check every option before anything is written (usage errors exit with status 2)."""
         if not 1 <= options["batch_size"] <= 10_000:
             raise usage_error("--batch-size must be between 1 and 10000.")
+        if options["jobs"] is not None and not 1 <= options["jobs"] <= MAX_JOBS:
+            raise usage_error(f"--jobs must be between 1 and {MAX_JOBS}.")
 
     def batches(self, batch_size: int) -> Iterator[tuple[str, list]]:
         raise NotImplementedError
@@ -174,23 +190,24 @@ class BulkCommand(BaseCommand):
         failures: list[tuple[str, ItemFailure]] = []
         progress = self._progress(total)
         interrupted = False
+
+        def done(batch: Batch, result: BatchResult) -> None:
+            nonlocal selected, changed, unchanged
+            item_type, ids = batch
+            selected += len(ids)
+            changed += result.changed
+            unchanged += result.unchanged
+            failures.extend((item_type, failure) for failure in result.failures)
+            if dry_run and options["verbosity"] >= 2:
+                with progress.suspended():
+                    for item_id in result.changed_ids:
+                        self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
+                        for line in result.details.get(item_id, []):
+                            self.stderr.write(f"  {line}")
+            progress.update(len(ids), changed, unchanged, len(failures))
+
         try:
-            for item_type, ids in self.batches(options["batch_size"]):
-                with transaction.atomic():
-                    result = self.run_batch(item_type, ids)
-                    if dry_run:
-                        transaction.set_rollback(True)
-                selected += len(ids)
-                changed += result.changed
-                unchanged += result.unchanged
-                failures += [(item_type, failure) for failure in result.failures]
-                if dry_run and options["verbosity"] >= 2:
-                    with progress.suspended():
-                        for item_id in result.changed_ids:
-                            self.stderr.write(f"would be {self.verb}: {item_type} {item_id}")
-                            for line in result.details.get(item_id, []):
-                                self.stderr.write(f"  {line}")
-                progress.update(len(ids), changed, unchanged, len(failures))
+            self._run_all(options, done)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -213,6 +230,73 @@ class BulkCommand(BaseCommand):
             )
         if failures:
             raise CommandError(f"{len(failures)} item(s) failed.", returncode=1)
+
+    def _run_all(self, options: dict[str, Any], done: Callable[[Batch, BatchResult], None]) -> None:
+        """Run the batches; ``done`` gets each with its result, in selection order.
+
+        In a caller's transaction (``call_command`` inside ``atomic``) the batches run in it, one
+        after the other: other connections would not see its rows, nor roll back with it."""
+        batches = self.batches(options["batch_size"])
+        jobs = options["jobs"] or DEFAULT_JOBS
+        if jobs == 1 or connection.in_atomic_block:
+            for batch in batches:
+                done(batch, self._run_batch(batch, options["dry_run"]))
+        else:
+            self._run_parallel(batches, jobs, options["dry_run"], done)
+
+    def _run_batch(self, batch: Batch, dry_run: bool) -> BatchResult:
+        with transaction.atomic():
+            result = self.run_batch(*batch)
+            if dry_run:
+                transaction.set_rollback(True)
+        return result
+
+    def _run_batch_in_thread(self, batch: Batch, dry_run: bool) -> BatchResult:
+        try:
+            return self._run_batch(batch, dry_run)
+        finally:
+            connections.close_all()  # this thread's own connections (Django keeps one per thread)
+
+    def _run_parallel(
+        self,
+        batches: Iterable[Batch],
+        jobs: int,
+        dry_run: bool,
+        done: Callable[[Batch, BatchResult], None],
+    ) -> None:
+        """Up to ``jobs`` batches at once and one more queued, so no thread waits for work.
+
+        On an interrupt nothing new starts; the batches already running finish and are reported.
+        On an error nothing new starts either; the error propagates once the running ones end.
+        """
+        window: deque[tuple[Batch, Future[BatchResult]]] = deque()
+
+        def report_oldest() -> None:
+            batch, future = window[0]
+            result = future.result()
+            window.popleft()  # after the wait: an interrupt during it leaves the batch listed
+            done(batch, result)
+
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="batch")
+        try:
+            for batch in batches:
+                window.append((batch, pool.submit(self._run_batch_in_thread, batch, dry_run)))
+                while len(window) > jobs or (window and window[0][1].done()):
+                    report_oldest()
+            while window:
+                report_oldest()
+        except KeyboardInterrupt:
+            for batch, future in window:
+                if future.cancel():
+                    continue  # not started
+                try:
+                    result = future.result()
+                except BaseException:  # noqa: BLE001, S112 - it rolled back; the run stops anyway
+                    continue
+                done(batch, result)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _progress(self, total: int | None) -> Progress:
         """A tqdm bar on a terminal that has a width, plain periodic lines otherwise (a pipe, a
