@@ -19,7 +19,6 @@ go through the connection's execute wrappers and query log, so ``CaptureQueriesC
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +27,8 @@ from functools import partial
 from typing import Any
 
 from django.db import connection
+
+from config.json_text import column_json
 
 COPY_MIN_ROWS = 20
 
@@ -99,7 +100,7 @@ def json_rows_upsert(
     """``INSERT … ON CONFLICT (conflict) DO UPDATE SET update = EXCLUDED.…`` of ``rows`` (values in
     ``columns`` order; JSON columns as Python values, nested as is); the ``returning`` columns of
     every row written. One statement whatever the count."""
-    document = json.dumps(
+    document = column_json(
         [dict(zip(columns, row, strict=True)) for row in rows], default=_json_default
     )
     names = ", ".join(f'"{column}"' for column in columns)

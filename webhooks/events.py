@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from config.bulk_sql import copy_rows
+from config.json_text import django_json
 from webhooks.models import Event, WebhookEndpoint, new_event_id
 
 # Every event type, with what it means (docs/webhooks.md shows each payload). The API refuses
@@ -159,13 +158,12 @@ def events_emit(drafts: Sequence[EventDraft]) -> list[str]:
     _check({draft.type for draft in drafts})
     now = timezone.now()
     ids = [new_event_id() for _ in drafts]
-    dumps = partial(json.dumps, cls=Event._meta.get_field("data").encoder)
     copy_rows(
         Event._meta.db_table,
         ("id", "type", "organization_id", "occurred_at", "data"),
         [
-            (pk, draft.type, draft.organization_id, draft.occurred_at or now, dumps(draft.data))
-            for pk, draft in zip(ids, drafts, strict=True)
+            (pk, d.type, d.organization_id, d.occurred_at or now, django_json(d.data))
+            for pk, d in zip(ids, drafts, strict=True)
         ],
     )
     subscribed: dict[str, list[tuple[Any, list[str]]]] = {}

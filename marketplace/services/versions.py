@@ -9,12 +9,12 @@ and the unique (listing, number) constraint is the backstop.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
 from config.bulk_sql import copy_rows
+from config.json_text import column_json
 from marketplace.models import Listing, ListingVersion, ReviewState
 
 VERSIONED_FIELDS = (
@@ -77,7 +77,7 @@ def listing_versions_record(versions: Iterable[NewListingVersion]) -> None:
     rows = []
     for version in versions:
         state = list(version.state)
-        state[_JSON] = json.dumps(state[_JSON])
+        state[_JSON] = column_json(state[_JSON])
         rows.append(
             (
                 version.listing.pk,

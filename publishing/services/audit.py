@@ -16,7 +16,6 @@ each domain app has one payload builder per event type (``marketplace.events``,
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from config.bulk_sql import copy_rows
+from config.json_text import column_json
 from publishing.models import AuditEvent, Organization, User
 from publishing.tenancy import Actor
 from webhooks.events import EventDraft, events_emit
@@ -197,7 +197,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> None:
     copy_rows(
         AuditEvent._meta.db_table,
         AUDIT_COLUMNS,
-        [(*entry.values[:-2], json.dumps(entry.values[-2]), entry.values[-1]) for entry in entries],
+        [(*e.values[:-2], column_json(e.values[-2]), e.values[-1]) for e in entries],
     )
     events_emit([entry.event for entry in entries if entry.event is not None])
 
