@@ -46,6 +46,7 @@ from marketplace.services.versions import (
     versioned_state,
 )
 from publishing.errors import ContentHiddenError
+from publishing.events import zone_fixed
 from publishing.models import ItemSource, PublishableItem
 from publishing.services import AuditEntry, audit_entry, audit_record_many, item_lock
 from publishing.services.items import can_edit_item, item_versions_record
@@ -153,6 +154,7 @@ def require_can_publish(actor: Actor, item: PublishableItem) -> None:
         raise ContentHiddenError("An item whose content is hidden from you cannot be published.")
 
 
+@zone_fixed()  # a thousand listings' event payloads: the time zone looked up once
 def publish_locked_items(
     *,
     actor: Actor,

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from publishing.events import iso
+from publishing.events import iso, zone_fixed
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 VALUES = [
@@ -35,3 +35,14 @@ def test_iso_follows_the_active_time_zone(value):
 
 def test_none_is_none():
     assert iso(None) is None
+
+
+@pytest.mark.parametrize("zone", [None, PARIS], ids=["default zone", "Paris"])
+def test_with_the_zone_fixed_iso_is_still_the_fields_output(zone):
+    with timezone.override(zone) if zone else timezone.override(timezone.get_default_timezone()):
+        expected = [DateTimeField().to_representation(value) for value in VALUES]
+        with zone_fixed():
+            assert [iso(value) for value in VALUES] == expected
+            assert [iso(value) for value in VALUES] == expected  # from the cache, the same
+    with zone_fixed():
+        assert iso(VALUES[0]) == DateTimeField().to_representation(VALUES[0])  # zone not kept
