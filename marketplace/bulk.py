@@ -17,6 +17,7 @@ from django.db import transaction
 from config.batches import BatchResult, ItemFailure
 from config.errors import DomainError, NotFoundError
 from config.ids import is_object_id
+from config.rows import RowReader
 from marketplace.models import Listing, ListingStatus
 from marketplace.services import (
     ListingMetadata,
@@ -30,18 +31,23 @@ from marketplace.services import (
 from publishing.models import ITEM_MODELS
 from publishing.tenancy import Actor
 
+# A batch's items of one organization, locked in id order (so two batches never deadlock), as
+# fixed SQL (config.rows): the queryset's compilation of a thousand ids was a twentieth of a
+# batch's Python time.
+BATCH_ITEM_LOCKS = {
+    kind: RowReader(
+        model, "organization_id = %s AND id = ANY(%s) ORDER BY id", suffix="FOR NO KEY UPDATE"
+    )
+    for kind, model in ITEM_MODELS.items()
+}
+
 
 def _lock_items(actor: Actor, item_type: str, item_ids: list[str], result: BatchResult) -> list:
     """Lock the batch's items of the actor's organization in id order; report the missing."""
     valid = sorted({i for i in item_ids if is_object_id(i)})
     for bad in (i for i in item_ids if not is_object_id(i)):
         result.failures.append(ItemFailure(bad, "VALIDATION_FAILED", "Not a 24-hex id."))
-    items = list(
-        ITEM_MODELS[item_type]
-        .objects.select_for_update(no_key=True)
-        .filter(organization=actor.organization, pk__in=valid)
-        .order_by("pk")
-    )
+    items = BATCH_ITEM_LOCKS[item_type].fetch([actor.organization.pk, valid])
     found = {item.pk for item in items}
     for missing in (i for i in valid if i not in found):
         result.failures.append(ItemFailure(missing, NotFoundError.code, "Item not found."))

@@ -72,3 +72,27 @@ def test_listing_lock_takes_row_locks(editor, make_item, client_for):
                 "AND pid = pg_backend_pid()"
             )
             assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("kind", ["prompt", "template"])
+def test_batch_item_lock_reads_the_organizations_items_as_the_orm_does(
+    editor, org, stranger, other_org, make_item, kind
+):
+    from marketplace.bulk import BATCH_ITEM_LOCKS
+
+    mine = [make_item(editor, kind=kind, name=f"i{n}") for n in range(3)]
+    model = ITEM_MODELS[kind]
+    theirs = model.objects.create(organization=other_org, owner=stranger, name="theirs", body="x")
+    ids = [item.pk for item in reversed(mine)] + [theirs.pk, "f" * 24]
+    with transaction.atomic():
+        locked = BATCH_ITEM_LOCKS[kind].fetch([org.pk, ids])
+        orm = list(model.objects.filter(organization=org, pk__in=ids).order_by("pk"))
+        assert [field_values(item) for item in locked] == [field_values(item) for item in orm]
+        assert [item.pk for item in locked] == sorted(item.pk for item in mine)  # id order
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND mode = "
+                "'RowShareLock' AND relation = %s::regclass AND pid = pg_backend_pid()",
+                [model._meta.db_table],
+            )
+            assert cursor.fetchone()[0] == 1
