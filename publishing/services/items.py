@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.bulk_sql import copy_rows
@@ -136,6 +135,13 @@ def next_version(
     return version
 
 
+_POINTERS_UPDATE = {
+    kind: f'UPDATE "{model._meta.db_table}" SET latest_version = latest_version + 1, '  # noqa: S608
+    "latest_version_hash = content_hash WHERE id = ANY(%s)"
+    for kind, model in ITEM_MODELS.items()
+}  # table names from the models; the ids are the parameter
+
+
 def item_versions_record(
     *, item_type: str, items: list[PublishableItem], author: User | None, source: str
 ) -> list[str]:
@@ -164,10 +170,10 @@ def item_versions_record(
                      source, "", now))  # fmt: skip
     copy_rows(model._meta.db_table, columns, rows)
     ids = [item.pk for item in items]
-    # The same values as in memory, computed by PostgreSQL from the locked rows in one statement.
-    ITEM_MODELS[item_type].objects.filter(pk__in=ids).update(
-        latest_version=F("latest_version") + 1, latest_version_hash=F("content_hash")
-    )
+    # The same values as in memory, computed by PostgreSQL from the locked rows in one statement
+    # of fixed SQL: the queryset's compilation of a thousand ids cost more than the update.
+    with connection.cursor() as cursor:
+        cursor.execute(_POINTERS_UPDATE[item_type], [ids])
     return ids
 
 
