@@ -159,7 +159,7 @@ def _pair(ctx: Context, number: int, owner: int, org: str, slug: str, *extra: st
     with psycopg.connect(ctx.database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM marketplace_listing WHERE organization_id = %s", [org])
     seed.settle(ctx.database_url)
-    log(f"bulk publish: pair {number}, publish_items {' '.join(extra)} over {n:,} prompts")
+    log(f"bulk publish: pair {number}, {' '.join(['publish_items', *extra])} over {n:,} prompts")
     command = publish_items(ctx.env, slug, *extra)
     floor_rate = round(floor_rows / floor_seconds, 1)
     rate = command["summary"]["itemsPerSecond"]

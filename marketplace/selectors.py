@@ -181,8 +181,28 @@ def listing_browse_matches(*, actor: Actor, params: BrowseParams) -> QuerySet[Li
     return queryset
 
 
+# A search for a word few listings contain: PostgreSQL estimates thousands of matches for a word
+# outside its statistics, so for "newest first, 20 rows" it walks the newest-first index and
+# filters on the search vector, reading every live listing when there are only five (5-9 s at 1M
+# listings, docs/benchmarks.md). So a search first reads the ids of at most FEW_MATCHES + 1
+# matches, unordered, which the GIN index answers in milliseconds; when there are no more than
+# FEW_MATCHES, the page is sorted from those rows alone.
+FEW_MATCHES = RELEVANCE_CANDIDATES
+
+
+def few_match_ids(matches: QuerySet[Listing]) -> list[str] | None:
+    """The ids of ``matches`` when there are at most ``FEW_MATCHES`` of them, else None."""
+    ids = list(matches.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
+    return ids if len(ids) <= FEW_MATCHES else None
+
+
 def listing_browse(*, actor: Actor, params: BrowseParams) -> QuerySet[Listing]:
     matches = listing_browse_matches(actor=actor, params=params)
+    if params.q:
+        few = few_match_ids(matches)
+        if few is not None:
+            # The same conditions still apply (a listing unpublished since is not shown).
+            matches = matches.filter(pk__in=few)
     if params.q and params.sort == "relevance":
         # Ranking a word found in 100,000 listings would read 100,000 rows. Rank the
         # RELEVANCE_CANDIDATES newest matches instead (read in index order): exactly the same
