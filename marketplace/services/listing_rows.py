@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection
@@ -39,6 +40,7 @@ PUBLISH_FIELDS = (
     "unpublish_at",
 )
 _FIELDS = [f for f in Listing._meta.concrete_fields if not f.generated]
+_ROW = attrgetter(*(f.attname for f in _FIELDS))  # a listing's values in _FIELDS order, in C
 _UPDATE = [Listing._meta.get_field(name).column for name in PUBLISH_FIELDS]
 
 
@@ -87,7 +89,7 @@ def listings_upsert(listings: Sequence[Listing], fk: str) -> None:
     written = json_rows_upsert(
         table=Listing._meta.db_table,
         columns=[f.column for f in _FIELDS],
-        rows=[[getattr(listing, f.attname) for f in _FIELDS] for listing in listings],
+        rows=[_ROW(listing) for listing in listings],
         conflict=[fk_column, "scope"],
         update=_UPDATE,
         returning=["id", fk_column, "scope"],

@@ -5,6 +5,7 @@ the rules every combination must obey (the one home of those rules).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from config.errors import ValidationFailedError
@@ -78,19 +79,27 @@ def resolve_scope_settings(listing: Listing | None, requested: ScopeSettings) ->
 def describe_setting_changes(listing: Listing | None, resolved: dict[str, Any]) -> list[str]:
     """``["isContentVisible false → true"]``: what publishing would change, for dry runs."""
 
-    def text(value: Any) -> str:
-        return str(value).lower() if isinstance(value, bool) else str(value)
-
     if listing is None:
-        return [
-            "new listing: "
-            + ", ".join(f"{SETTING_NAMES[f]} {text(resolved[f])}" for f in SETTING_FIELDS)
-        ]
+        return [_new_listing_description(tuple(resolved[f] for f in SETTING_FIELDS))]
     return [
-        f"{SETTING_NAMES[f]} {text(getattr(listing, f))} → {text(resolved[f])}"
+        f"{SETTING_NAMES[f]} {_text(getattr(listing, f))} → {_text(resolved[f])}"
         for f in SETTING_FIELDS
         if getattr(listing, f) != resolved[f]
     ]
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@lru_cache(maxsize=64)
+def _new_listing_description(values: tuple) -> str:
+    """The same few lines for every new listing of a batch: built once per set of settings
+    (a thousand new listings made it a thirtieth of a batch's Python time)."""
+    return "new listing: " + ", ".join(
+        f"{SETTING_NAMES[name]} {_text(value)}"
+        for name, value in zip(SETTING_FIELDS, values, strict=True)
+    )
 
 
 def settings_refusal(scope_errors: dict[str, list[str]]) -> ValidationFailedError:
