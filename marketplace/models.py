@@ -248,7 +248,10 @@ class ListingVersion(models.Model):
     a ``pending`` version is settled once (``settle_review``), the trigger allowing nothing else.
     """
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="versions")
+    # Indexed by the unique (listing, number).
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     number = models.PositiveIntegerField()
     item_version = models.PositiveIntegerField()
     name = models.CharField(max_length=200)

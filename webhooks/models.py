@@ -37,8 +37,8 @@ class Event(models.Model):
 
     id = models.CharField(primary_key=True, max_length=28, default=new_event_id, editable=False)
     type = models.CharField(max_length=100)
-    organization = models.ForeignKey(
-        "publishing.Organization", on_delete=models.CASCADE, related_name="events"
+    organization = models.ForeignKey(  # indexed by webhooks_event_org_newest_idx
+        "publishing.Organization", on_delete=models.CASCADE, related_name="events", db_index=False
     )
     occurred_at = models.DateTimeField()
     data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # datetimes, UUIDs, Decimals

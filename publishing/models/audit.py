@@ -17,8 +17,13 @@ class AuditEvent(models.Model):
     actor_api_key = models.ForeignKey(
         APIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    organization = models.ForeignKey(  # indexed by audit_org_created_idx
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     action = models.CharField(max_length=100)
     target_type = models.CharField(max_length=50)

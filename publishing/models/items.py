@@ -39,8 +39,9 @@ class PublishableItem(models.Model):
     content_fields: tuple[str, ...] = CONTENT_FIELDS
 
     id = ObjectIdField(primary_key=True, default=new_object_id)
+    # No index of its own: every index of the items starts with the organization.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="%(class)ss"
+        Organization, on_delete=models.CASCADE, related_name="%(class)ss", db_index=False
     )
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="%(class)ss")
     name = models.CharField(max_length=200)
@@ -182,7 +183,10 @@ class ItemVersion(models.Model):
 
 
 class PromptVersion(ItemVersion):
-    item = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
+    # Indexed by the unique (item, number), as for every version table.
+    item = models.ForeignKey(
+        Prompt, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
 
     class Meta(ItemVersion.Meta):
         constraints = [
@@ -192,9 +196,11 @@ class PromptVersion(ItemVersion):
 
 
 class TemplateVersion(ItemVersion):
-    item = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
+    item = models.ForeignKey(
+        Template, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     type = models.CharField(max_length=20, choices=TemplateType.choices)
-    category = models.SlugField(max_length=50, default="other")
+    category = models.SlugField(max_length=50, default="other", db_index=False)  # not queried
 
     class Meta(ItemVersion.Meta):
         constraints = [
