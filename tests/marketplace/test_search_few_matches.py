@@ -87,6 +87,28 @@ def test_more_matches_than_few_take_the_ordered_walk(editor, catalogue, monkeypa
     assert pages(client, monkeypatch, few=True) == pages(client, monkeypatch, few=False)
 
 
+def test_sequential_scans_are_off_for_the_ids_only(editor, catalogue):
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            return cursor.fetchone()[0]
+
+    seen = []
+    matches = selectors.listing_browse_matches(
+        actor=_actor(editor), params=selectors.BrowseParams(q="quokka")
+    )
+
+    class Spy(type(matches)):
+        def _fetch_all(self):
+            seen.append(setting())
+            super()._fetch_all()
+
+    matches.__class__ = Spy
+    assert len(selectors.few_match_ids(matches)) == 5
+    assert set(seen) == {"off"}
+    assert setting() == "on"  # given back to the caller's transaction (this test's)
+
+
 def _actor(user):
     from publishing.tenancy import actor_for
 
