@@ -5,30 +5,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def _like_index(schema_editor, model):
-    """The ``varchar_pattern_ops`` index Django adds beside a varchar primary key (for LIKE,
-    which nothing runs on ids): its name, its table and its column."""
-    table, column = model._meta.db_table, model._meta.pk.column
-    return schema_editor._create_index_name(table, [column], suffix="_like"), table, column
-
-
-def drop_pk_like_indexes(*models_):
-    def forward(apps, schema_editor):
-        for label in models_:
-            name, _, _ = _like_index(schema_editor, apps.get_model(label))
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
-
-    def backward(apps, schema_editor):
-        for label in models_:
-            name, table, column = _like_index(schema_editor, apps.get_model(label))
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} ON "
-                f"{schema_editor.quote_name(table)} ({schema_editor.quote_name(column)} "
-                "varchar_pattern_ops)"
-            )
-
-    return migrations.RunPython(forward, backward)
+from config.migration_ops import drop_pk_like_indexes
 
 
 class Migration(migrations.Migration):
