@@ -20,7 +20,7 @@ from webhooks.models import Event
 
 AWARE = dt.datetime(2026, 12, 4, 19, 5, 7, 123456, tzinfo=dt.UTC)
 PLAIN = {
-    "text": "Grüße — 你好 \"quoted\" \\ back\nslash\t\u2028",
+    "text": 'Grüße — 你好 "quoted" \\ back\nslash\t\u2028',
     "numbers": [0, -1, 2**53, 0.1, 1e-7, 3.0, 0.7],
     "nested": {"list": [None, True, False, {"deep": []}], "empty": {}},
     "enum": ListingStatus.ACTIVE,  # a str subclass, written as its value
