@@ -144,7 +144,7 @@ def test_jobs_usage_errors(org, prompts, args):
     assert not Listing.objects.exists()
 
 
-BATCH = 20
+BATCH = 10  # 40 batches: the run is still going when the signal comes
 ITEMS = 400
 
 
