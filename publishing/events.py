@@ -60,11 +60,7 @@ def iso(value: dt.datetime | None) -> str | None:
         and value.tzinfo is not None
         and api_settings.DATETIME_FORMAT.lower() == ISO_8601
     ):
-        zone = _fixed_zone.get()
-        if zone is not None:
-            return _iso_in(value, zone)
-        text = value.astimezone(timezone.get_current_timezone()).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return _iso_in(value, _fixed_zone.get() or timezone.get_current_timezone())
     return _DATETIME.to_representation(value)
 
 

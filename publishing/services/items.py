@@ -7,7 +7,6 @@ that lock, so numbers are gap-free and never repeat; the unique constraint is th
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import connection, transaction
@@ -22,6 +21,7 @@ from config.errors import (
     ValidationFailedError,
 )
 from config.ids import validate_object_id
+from config.json_text import column_json
 from config.preconditions import if_match_tags
 from config.rows import RowReader
 from publishing.errors import ContentHiddenError, VersionNotFoundError
@@ -164,7 +164,7 @@ def item_versions_record(
         item.latest_version += 1
         item.latest_version_hash = item.content_hash
         content = [
-            json.dumps(getattr(item, f)) if f in json_fields else getattr(item, f) for f in fields
+            column_json(getattr(item, f)) if f in json_fields else getattr(item, f) for f in fields
         ]
         rows.append((item.pk, item.latest_version, *content, item.content_hash, author_id,
                      source, "", now))  # fmt: skip
